@@ -1,0 +1,1 @@
+//! cellucid-adapter (work in progress).

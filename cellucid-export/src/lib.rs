@@ -1,0 +1,1 @@
+//! cellucid-export (work in progress).

@@ -1,0 +1,1 @@
+//! cellucid-format (work in progress).

@@ -1,0 +1,1 @@
+//! cellucid-quant (work in progress).

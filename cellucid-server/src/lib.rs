@@ -1,0 +1,1 @@
+//! cellucid-server (work in progress).

@@ -1,0 +1,2 @@
+//! cellucid-rs command line.
+fn main() {}
