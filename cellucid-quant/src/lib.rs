@@ -1,89 +1,37 @@
-//! Quantizers of the Cellucid export format (format.md §11, §26 (a)).
+//! Quantizers of the Cellucid export format (format.md §10, §11, §15, §26 (a) and (f)).
 //!
-//! (The quantizers themselves are being written; the shared vocabulary below is stable.)
+//! * [`source`]: every numeric AnnData dtype as a [`SourceValue`], converted to float32 with the
+//!   float32-safe checks of §10.
+//! * [`dense`]: [`quantize`] a column to `u8`/`u16` codes with bounds equal to the reference
+//!   writer's bit for bit, or convert it to its float32 payload ([`to_float32`]).
+//! * [`sparse`]: [`quantize_sparse`] a CSC column in `O(nnz)` without densifying it.
+//! * [`policy`]: NaN is missing by default, ±Inf refused (or missing), all-missing refused.
+//! * [`error`]: counted, located errors that the caller prefixes with the field or gene name.
+//! * [`dequantize`]: the viewer's inverse.
+//!
+//! ```
+//! use cellucid_quant::{quantize, Policy};
+//! let q = quantize::<f32, u8>(&[1001.0, 1080.0, f32::NAN, 2605.0], Policy::default())?;
+//! assert_eq!((q.bounds.min, q.bounds.max), (1001.0, 2605.0));
+//! assert_eq!(q.codes, [0, 12, 255, 254]);
+//! # Ok::<(), cellucid_quant::QuantError>(())
+//! ```
 
-/// Width of a quantized payload.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Bits {
-    /// 8-bit codes: `M = 254`, missing marker 255.
-    U8,
-    /// 16-bit codes: `M = 65534`, missing marker 65535.
-    U16,
-}
+mod analysis;
+pub mod bits;
+pub mod bounds;
+pub mod dense;
+pub mod error;
+pub mod policy;
+pub mod source;
+pub mod sparse;
 
-impl Bits {
-    /// Parses the manifest's `quantizationBits` (8 or 16).
-    pub fn from_bits(bits: u32) -> Option<Self> {
-        match bits {
-            8 => Some(Self::U8),
-            16 => Some(Self::U16),
-            _ => None,
-        }
-    }
-
-    /// The number of bits, 8 or 16.
-    pub fn bits(self) -> u32 {
-        match self {
-            Self::U8 => 8,
-            Self::U16 => 16,
-        }
-    }
-
-    /// The largest code a finite value may get (`M`): 254 or 65534.
-    pub fn max_code(self) -> u16 {
-        match self {
-            Self::U8 => 254,
-            Self::U16 => 65534,
-        }
-    }
-
-    /// The missing-value marker: 255 or 65535.
-    pub fn missing(self) -> u16 {
-        match self {
-            Self::U8 => 255,
-            Self::U16 => 65535,
-        }
-    }
-}
-
-/// The `minValue`/`maxValue` pair stored beside a quantized payload.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Bounds {
-    /// Smallest finite value (as the f64 widening of its float32).
-    pub min: f64,
-    /// Largest finite value (as the f64 widening of its float32).
-    pub max: f64,
-}
-
-/// Dequantizes one code exactly as the viewer does (viewer-contract.md §2.3).
-///
-/// The marker decodes to NaN; a constant field (`min == max`) decodes to `min`; any other code to
-/// `min + q × ((max − min) / M)` computed in f64 and rounded once to f32.
-pub fn dequantize(code: u16, bounds: Bounds, bits: Bits) -> f32 {
-    if code == bits.missing() {
-        return f32::NAN;
-    }
-    if bounds.min == bounds.max {
-        return bounds.min as f32;
-    }
-    let step = (bounds.max - bounds.min) / f64::from(bits.max_code());
-    (bounds.min + f64::from(code) * step) as f32
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dequantize_follows_the_viewer_formula() {
-        let b = Bounds { min: 1001.0, max: 2605.0 };
-        assert!(dequantize(255, b, Bits::U8).is_nan());
-        assert_eq!(dequantize(0, b, Bits::U8), 1001.0);
-        assert_eq!(dequantize(254, b, Bits::U8), 2605.0);
-        assert_eq!(dequantize(12, b, Bits::U8), (1001.0 + 12.0 * (1604.0 / 254.0)) as f32);
-        let c = Bounds { min: 0.25, max: 0.25 };
-        assert_eq!(dequantize(0, c, Bits::U16), 0.25);
-        assert!(dequantize(65535, c, Bits::U16).is_nan());
-    }
-}
+pub use bits::{codes_to_le_bytes, Bits, Code};
+pub use bounds::{dequantize, Bounds};
+pub use dense::{
+    quantize, quantize_into, quantize_le_bytes, to_float32, to_float32_into, Quantized,
+};
+pub use error::{NonFiniteReport, QuantError, SubjectError, FIRST_CELLS_SHOWN};
+pub use policy::{AllMissingPolicy, InfPolicy, NanPolicy, Policy};
+pub use source::{Fl32, SourceValue, CANONICAL_NAN};
+pub use sparse::{quantize_sparse, sparse_to_float32_into, RowIndex, SparseQuantized};

@@ -1,0 +1,180 @@
+//! Dataframe columns in every AnnData column encoding, decoded to typed values.
+
+use crate::backend::{AttrValue, Backend, NodeKind};
+use crate::elem::{encoding_type, join, read_1d, read_mask, read_strings_1d, require_kind};
+use crate::error::ReadError;
+use crate::values::{DType, Values};
+
+/// The categories of a categorical column, in declared order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Categories {
+    /// String categories (`string-array`).
+    Str(Vec<String>),
+    /// Numeric or boolean categories (`array`).
+    Values(Values),
+}
+
+impl Categories {
+    /// Number of categories.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        match self {
+            Categories::Str(v) => v.len(),
+            Categories::Values(v) => v.len(),
+        }
+    }
+
+    /// Whether there are no categories.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// One obs or var column, typed as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Column {
+    /// A plain numeric or boolean array (`array` encoding).
+    Numeric(Values),
+    /// A pandas nullable integer (or float) column (`nullable-integer`); `missing[i]` marks NA.
+    NullableInt {
+        /// Values (arbitrary where missing).
+        values: Values,
+        /// `true` where the value is missing.
+        missing: Vec<bool>,
+    },
+    /// A pandas nullable boolean column (`nullable-boolean`).
+    NullableBool {
+        /// Values (arbitrary where missing).
+        values: Vec<bool>,
+        /// `true` where the value is missing.
+        missing: Vec<bool>,
+    },
+    /// Strings (`string-array`, or `nullable-string-array` with `None` where missing).
+    Strings(Vec<Option<String>>),
+    /// A pandas categorical (`categorical`).
+    Categorical {
+        /// Declared categories, including unused ones.
+        categories: Categories,
+        /// Per-row category position, −1 for missing.
+        codes: Vec<i32>,
+        /// Whether the categorical is ordered.
+        ordered: bool,
+    },
+}
+
+impl Column {
+    /// Number of rows.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        match self {
+            Column::Numeric(v) | Column::NullableInt { values: v, .. } => v.len(),
+            Column::NullableBool { values, .. } => values.len(),
+            Column::Strings(v) => v.len(),
+            Column::Categorical { codes, .. } => codes.len(),
+        }
+    }
+
+    /// Whether the column has no rows.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Read the column stored at `path`, which must have `n` rows.
+pub(crate) fn read_column(b: &dyn Backend, path: &str, n: u64) -> Result<Column, ReadError> {
+    let kind = require_kind(b, path, "a dataframe column")?;
+    let enc = encoding_type(b, path)?;
+    match (kind, enc.as_deref()) {
+        (NodeKind::Array, Some("array" | "string-array") | None) => {
+            let info = b.array_info(path)?;
+            if info.dtype == DType::Str {
+                Ok(Column::Strings(read_strings_1d(b, path, Some(n))?.into_iter().map(Some).collect()))
+            } else {
+                Ok(Column::Numeric(read_1d(b, path, Some(n))?))
+            }
+        }
+        (NodeKind::Group, Some("categorical")) => read_categorical(b, path, n),
+        (NodeKind::Group, Some("nullable-integer" | "nullable-float")) => {
+            let values = read_1d(b, &join(path, "values"), Some(n))?;
+            if values.dtype() == DType::Bool {
+                return Err(ReadError::Type { path: join(path, "values"), found: "bool".to_string(), expected: "integer or float".to_string() });
+            }
+            let missing = read_mask(b, &join(path, "mask"), n)?;
+            Ok(Column::NullableInt { values, missing })
+        }
+        (NodeKind::Group, Some("nullable-boolean")) => {
+            let vpath = join(path, "values");
+            let values = match read_1d(b, &vpath, Some(n))? {
+                Values::Bool(v) => v,
+                other => return Err(ReadError::Type { path: vpath, found: other.dtype().to_string(), expected: "bool".to_string() }),
+            };
+            let missing = read_mask(b, &join(path, "mask"), n)?;
+            Ok(Column::NullableBool { values, missing })
+        }
+        (NodeKind::Group, Some("nullable-string-array")) => {
+            let values = read_strings_1d(b, &join(path, "values"), Some(n))?;
+            let missing = read_mask(b, &join(path, "mask"), n)?;
+            Ok(Column::Strings(values.into_iter().zip(missing).map(|(s, m)| (!m).then_some(s)).collect()))
+        }
+        (_, found) => Err(ReadError::Encoding {
+            path: path.to_string(),
+            found: found.map(str::to_string),
+            expected: "a column encoding: array, string-array, categorical, nullable-integer, nullable-boolean or nullable-string-array".to_string(),
+        }),
+    }
+}
+
+fn read_categorical(b: &dyn Backend, path: &str, n: u64) -> Result<Column, ReadError> {
+    let cat_path = join(path, "categories");
+    let cat_info = b.array_info(&cat_path)?;
+    let categories = if cat_info.dtype == DType::Str {
+        Categories::Str(read_strings_1d(b, &cat_path, None)?)
+    } else {
+        Categories::Values(read_1d(b, &cat_path, None)?)
+    };
+    let n_cat = categories.len();
+    let codes_path = join(path, "codes");
+    let raw = read_1d(b, &codes_path, Some(n))?;
+    let codes: Vec<i64> = match &raw {
+        Values::I8(_)
+        | Values::I16(_)
+        | Values::I32(_)
+        | Values::I64(_)
+        | Values::U8(_)
+        | Values::U16(_) => raw.to_i64_vec().unwrap_or_default(),
+        other => {
+            return Err(ReadError::Type {
+                path: codes_path,
+                found: other.dtype().to_string(),
+                expected: "int8, int16 or int32 codes".to_string(),
+            })
+        }
+    };
+    let mut out = Vec::with_capacity(codes.len());
+    for (row, &c) in codes.iter().enumerate() {
+        if c == -1 {
+            out.push(-1);
+            continue;
+        }
+        match usize::try_from(c) {
+            Ok(k) if k < n_cat => out.push(i32::try_from(k).map_err(|_| ReadError::malformed(&codes_path, "too many categories"))?),
+            _ => {
+                return Err(ReadError::malformed(
+                    &codes_path,
+                    format!("row {row} has code {c}, but there are {n_cat} categories (valid codes: -1..{n_cat})"),
+                ))
+            }
+        }
+    }
+    let ordered = matches!(
+        b.attribute(path, "ordered")?,
+        Some(AttrValue::Bool(true)) | Some(AttrValue::Int(1))
+    );
+    Ok(Column::Categorical {
+        categories,
+        codes: out,
+        ordered,
+    })
+}

@@ -1,0 +1,501 @@
+//! Expression matrices (`X`, a layer, `raw/X`): per-gene columns with a byte-bounded LRU, and
+//! streaming batch readers for the export pipeline.
+//!
+//! * **Dense** `X`: a gene is one hyperslab read `[0..n, j..j+1]`.
+//! * **CSC**: `indptr` is read when the matrix is opened; a gene is one contiguous range read
+//!   of `indices` and `data`.
+//! * **CSR**: a column index is built once ([`GeneMatrix::build_column_index`], or on the first
+//!   [`GeneMatrix::gene`]) by the two streaming passes described in [`csr_index`]; afterwards
+//!   a gene is one contiguous read from an unnamed temporary file.
+
+mod cache;
+pub mod csr_index;
+mod io;
+
+use std::ops::Range;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use crate::backend::{Backend, NodeKind};
+use crate::elem::{encoding_type, index_to_u32, join, read_index_u64, require_kind, to_usize};
+use crate::error::ReadError;
+use crate::sparse::{check_indptr, sparse_format, sparse_shape, Matrix2, SparseFormat};
+use crate::values::{map_values, DType, Values};
+
+use cache::GeneCache;
+use csr_index::ColumnIndex;
+
+/// Default byte budget of the decoded-gene LRU.
+pub const DEFAULT_GENE_CACHE_BYTES: usize = 64 << 20;
+
+/// Which expression matrix to open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MatrixSource {
+    /// `X`.
+    X,
+    /// `layers/<name>`.
+    Layer(String),
+    /// `raw/X` (its genes are `raw/var`).
+    RawX,
+}
+
+/// How the matrix is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// A dense 2-D array.
+    Dense,
+    /// `csr_matrix`.
+    Csr,
+    /// `csc_matrix`.
+    Csc,
+}
+
+impl Layout {
+    fn name(self) -> &'static str {
+        match self {
+            Layout::Dense => "dense",
+            Layout::Csr => "csr_matrix",
+            Layout::Csc => "csc_matrix",
+        }
+    }
+}
+
+/// One gene's values over all cells.
+#[derive(Debug, Clone, PartialEq)]
+pub enum GeneColumn {
+    /// Stored entries only: `rows` ascending and unique, `values[k]` belongs to `rows[k]`.
+    Sparse {
+        /// Number of cells.
+        n: usize,
+        /// Row (cell) of each stored entry, ascending.
+        rows: Vec<u32>,
+        /// Stored values, in the matrix's element type.
+        values: Values,
+    },
+    /// All `n` values.
+    Dense(Values),
+}
+
+impl GeneColumn {
+    /// Number of cells.
+    #[must_use]
+    pub fn n(&self) -> usize {
+        match self {
+            GeneColumn::Sparse { n, .. } => *n,
+            GeneColumn::Dense(v) => v.len(),
+        }
+    }
+
+    /// All `n` values in the stored type, implicit entries as zero.
+    #[must_use]
+    pub fn to_dense(&self) -> Values {
+        match self {
+            GeneColumn::Dense(v) => v.clone(),
+            GeneColumn::Sparse { n, rows, values } => map_values!(values, src => {
+                let mut out = vec![Default::default(); *n];
+                for (&r, &v) in rows.iter().zip(src.iter()) {
+                    if let Some(slot) = out.get_mut(r as usize) {
+                        *slot = v;
+                    }
+                }
+                out
+            }),
+        }
+    }
+
+    /// Heap bytes held (for the cache budget).
+    #[must_use]
+    pub fn byte_len(&self) -> usize {
+        match self {
+            GeneColumn::Dense(v) => v.byte_len(),
+            GeneColumn::Sparse { rows, values, .. } => rows.len() * 4 + values.byte_len(),
+        }
+    }
+}
+
+/// A slice of a compressed sparse matrix along its major axis (rows of a CSR, columns of a CSC).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SparseBlock {
+    /// The major indices covered (`a..b`).
+    pub major: Range<usize>,
+    /// `b − a + 1` offsets into `indices`/`data`, rebased to start at 0.
+    pub indptr: Vec<u64>,
+    /// Minor indices (genes for CSR, cells for CSC), each checked in range.
+    pub indices: Vec<u32>,
+    /// Stored values.
+    pub data: Values,
+}
+
+/// An expression matrix opened for per-gene and batch access. `Send + Sync`.
+#[derive(Debug)]
+pub struct GeneMatrix {
+    store: Arc<dyn Backend>,
+    path: String,
+    n_obs: usize,
+    n_vars: usize,
+    dtype: DType,
+    layout: Layout,
+    /// Major-axis offsets of a sparse matrix (empty for dense).
+    indptr: Vec<u64>,
+    column_index: Mutex<Option<Arc<ColumnIndex>>>,
+    cache: Mutex<GeneCache>,
+    temp_dir: Option<PathBuf>,
+}
+
+impl GeneMatrix {
+    pub(crate) fn open(
+        store: Arc<dyn Backend>,
+        path: &str,
+        n_obs: u64,
+        n_vars: Option<u64>,
+    ) -> Result<GeneMatrix, ReadError> {
+        let b = store.as_ref();
+        let (layout, shape, dtype) = match require_kind(b, path, "an expression matrix")? {
+            NodeKind::Array => {
+                let info = b.array_info(path)?;
+                let shape = match info.shape.as_slice() {
+                    [r, c] => (*r, *c),
+                    other => return Err(ReadError::shape(path, other, "a 2-D matrix")),
+                };
+                (Layout::Dense, shape, info.dtype)
+            }
+            NodeKind::Group => {
+                let enc = encoding_type(b, path)?;
+                let layout = match sparse_format(enc.as_deref()) {
+                    Some(SparseFormat::Csr) => Layout::Csr,
+                    Some(SparseFormat::Csc) => Layout::Csc,
+                    None => {
+                        return Err(ReadError::Encoding {
+                            path: path.to_string(),
+                            found: enc,
+                            expected: "csr_matrix, csc_matrix or a dense array".to_string(),
+                        })
+                    }
+                };
+                let dtype = b.array_info(&join(path, "data"))?.dtype;
+                (layout, sparse_shape(b, path)?, dtype)
+            }
+        };
+        if !dtype.is_numeric() && dtype != DType::Bool {
+            return Err(ReadError::Type {
+                path: path.to_string(),
+                found: dtype.to_string(),
+                expected: "a numeric matrix".to_string(),
+            });
+        }
+        if shape.0 != n_obs || n_vars.is_some_and(|g| g != shape.1) {
+            let expected = match n_vars {
+                Some(g) => format!("({n_obs}, {g}) (n_obs, n_vars)"),
+                None => format!("{n_obs} rows (n_obs)"),
+            };
+            return Err(ReadError::shape(path, &[shape.0, shape.1], expected));
+        }
+        let indptr = match layout {
+            Layout::Dense => Vec::new(),
+            Layout::Csr | Layout::Csc => {
+                let majors = if layout == Layout::Csr {
+                    shape.0
+                } else {
+                    shape.1
+                };
+                let ip_path = join(path, "indptr");
+                let indptr = read_index_u64(b, &ip_path, Some(majors.saturating_add(1)))?;
+                let nnz = Self::sparse_len(b, path)?;
+                check_indptr(&ip_path, &indptr, nnz)?;
+                indptr
+            }
+        };
+        Ok(GeneMatrix {
+            path: path.to_string(),
+            n_obs: to_usize(path, shape.0)?,
+            n_vars: to_usize(path, shape.1)?,
+            dtype,
+            layout,
+            indptr,
+            column_index: Mutex::new(None),
+            cache: Mutex::new(GeneCache::new(DEFAULT_GENE_CACHE_BYTES)),
+            temp_dir: None,
+            store,
+        })
+    }
+
+    /// Stored entries of a sparse group: `indices` and `data` must have the same length.
+    fn sparse_len(b: &dyn Backend, path: &str) -> Result<u64, ReadError> {
+        let ix = b.array_info(&join(path, "indices"))?;
+        let data = b.array_info(&join(path, "data"))?;
+        match (ix.shape.as_slice(), data.shape.as_slice()) {
+            ([a], [d]) if a == d => Ok(*a),
+            _ => Err(ReadError::shape(
+                &join(path, "data"),
+                &data.shape,
+                format!("the shape of {}/indices {:?}", path, ix.shape),
+            )),
+        }
+    }
+
+    /// Set the byte budget of the decoded-gene LRU (default [`DEFAULT_GENE_CACHE_BYTES`]).
+    #[must_use]
+    pub fn with_cache_bytes(self, bytes: usize) -> GeneMatrix {
+        if let Ok(mut c) = self.cache.lock() {
+            *c = GeneCache::new(bytes);
+        }
+        self
+    }
+
+    /// Directory for the CSR column-index file (default: the system temporary directory).
+    #[must_use]
+    pub fn with_temp_dir(mut self, dir: impl Into<PathBuf>) -> GeneMatrix {
+        self.temp_dir = Some(dir.into());
+        self
+    }
+
+    /// Element path of the matrix (`X`, `layers/counts`, `raw/X`).
+    #[must_use]
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// Number of cells.
+    #[must_use]
+    pub fn n_obs(&self) -> usize {
+        self.n_obs
+    }
+
+    /// Number of genes.
+    #[must_use]
+    pub fn n_vars(&self) -> usize {
+        self.n_vars
+    }
+
+    /// Element type.
+    #[must_use]
+    pub fn dtype(&self) -> DType {
+        self.dtype
+    }
+
+    /// Storage layout.
+    #[must_use]
+    pub fn layout(&self) -> Layout {
+        self.layout
+    }
+
+    /// Stored entries (`n_obs × n_vars` for dense).
+    #[must_use]
+    pub fn nnz(&self) -> u64 {
+        match self.layout {
+            Layout::Dense => (self.n_obs as u64).saturating_mul(self.n_vars as u64),
+            _ => self.indptr.last().copied().unwrap_or(0),
+        }
+    }
+
+    /// Build the on-disk column index of a CSR matrix now (no-op for dense and CSC, and when
+    /// already built). Called automatically by the first [`GeneMatrix::gene`].
+    ///
+    /// # Errors
+    /// Read errors, out-of-range column indices, temporary-file I/O errors.
+    pub fn build_column_index(&self) -> Result<(), ReadError> {
+        self.column_index().map(|_| ())
+    }
+
+    fn column_index(&self) -> Result<Option<Arc<ColumnIndex>>, ReadError> {
+        if self.layout != Layout::Csr {
+            return Ok(None);
+        }
+        let mut guard = self.column_index.lock().map_err(|_| {
+            ReadError::malformed(&self.path, "column index lock poisoned by a panic")
+        })?;
+        if let Some(ix) = guard.as_ref() {
+            return Ok(Some(Arc::clone(ix)));
+        }
+        let dir = self.temp_dir.clone().unwrap_or_else(std::env::temp_dir);
+        let ix = Arc::new(ColumnIndex::build(
+            self.store.as_ref(),
+            &self.path,
+            &self.indptr,
+            self.n_vars,
+            self.dtype,
+            &dir,
+        )?);
+        *guard = Some(Arc::clone(&ix));
+        Ok(Some(ix))
+    }
+
+    /// Gene `j` over all cells (sparse for CSR/CSC, dense for dense `X`), served from the LRU
+    /// when recently read.
+    ///
+    /// # Errors
+    /// `j` out of range, read errors, duplicate entries (the same cell stored twice for a
+    /// gene), out-of-range row indices.
+    pub fn gene(&self, j: usize) -> Result<GeneColumn, ReadError> {
+        if j >= self.n_vars {
+            return Err(ReadError::GeneOutOfRange {
+                path: self.path.clone(),
+                index: j,
+                n_vars: self.n_vars,
+            });
+        }
+        if let Some(hit) = self.cache.lock().ok().and_then(|mut c| c.get(j)) {
+            return Ok(hit);
+        }
+        let col = self.read_gene(j)?;
+        if let Ok(mut c) = self.cache.lock() {
+            c.put(j, col.clone());
+        }
+        Ok(col)
+    }
+
+    fn read_gene(&self, j: usize) -> Result<GeneColumn, ReadError> {
+        let b = self.store.as_ref();
+        let (rows, values) = match self.layout {
+            Layout::Dense => {
+                let values = b.read(&self.path, &[0..self.n_obs as u64, j as u64..j as u64 + 1])?;
+                return Ok(GeneColumn::Dense(values));
+            }
+            Layout::Csc => {
+                let block = self.csc_cols(j..j + 1)?;
+                let mut rows = block.indices;
+                let mut values = block.data;
+                if rows.windows(2).any(|w| w[0] > w[1]) {
+                    let mut order: Vec<usize> = (0..rows.len()).collect();
+                    order.sort_by_key(|&k| rows[k]);
+                    rows = order.iter().map(|&k| rows[k]).collect();
+                    values = values.gather(&order);
+                }
+                (rows, values)
+            }
+            Layout::Csr => {
+                let ix = self
+                    .column_index()?
+                    .ok_or_else(|| ReadError::malformed(&self.path, "column index unavailable"))?;
+                ix.read_gene(&self.path, j)?
+            }
+        };
+        if let Some(w) = rows.windows(2).find(|w| w[0] == w[1]) {
+            return Err(ReadError::malformed(
+                &self.path,
+                format!("gene {j} stores cell {} twice. Fix: call adata.X.sum_duplicates() before saving", w[0]),
+            ));
+        }
+        Ok(GeneColumn::Sparse {
+            n: self.n_obs,
+            rows,
+            values,
+        })
+    }
+
+    /// Rows `[a, b)` of a CSR matrix, for streaming export.
+    ///
+    /// # Errors
+    /// Not CSR, range out of bounds, read errors, out-of-range column indices.
+    pub fn csr_rows(&self, rows: Range<usize>) -> Result<SparseBlock, ReadError> {
+        self.major_block(rows, Layout::Csr, "csr_rows")
+    }
+
+    /// Columns (genes) `[a, b)` of a CSC matrix, for streaming export.
+    ///
+    /// # Errors
+    /// Not CSC, range out of bounds, read errors, out-of-range row indices.
+    pub fn csc_cols(&self, cols: Range<usize>) -> Result<SparseBlock, ReadError> {
+        self.major_block(cols, Layout::Csc, "csc_cols")
+    }
+
+    fn major_block(
+        &self,
+        major: Range<usize>,
+        needed: Layout,
+        operation: &'static str,
+    ) -> Result<SparseBlock, ReadError> {
+        if self.layout != needed {
+            return Err(ReadError::Layout {
+                path: self.path.clone(),
+                layout: self.layout.name(),
+                operation,
+                needed: needed.name(),
+            });
+        }
+        let minors = if needed == Layout::Csr {
+            self.n_vars
+        } else {
+            self.n_obs
+        } as u64;
+        let (Some(&lo), Some(&hi)) = (self.indptr.get(major.start), self.indptr.get(major.end))
+        else {
+            return Err(ReadError::malformed(
+                &self.path,
+                format!(
+                    "{operation}({major:?}) is outside 0..{}",
+                    self.indptr.len().saturating_sub(1)
+                ),
+            ));
+        };
+        if major.start > major.end {
+            return Err(ReadError::malformed(
+                &self.path,
+                format!("{operation}({major:?}) is an empty-reversed range"),
+            ));
+        }
+        let ix_path = join(&self.path, "indices");
+        let b = self.store.as_ref();
+        let indices = index_to_u32(&ix_path, b.read(&ix_path, &[lo..hi])?, minors, lo)?;
+        let data = b.read(&join(&self.path, "data"), &[lo..hi])?;
+        let indptr = self.indptr[major.start..=major.end]
+            .iter()
+            .map(|&p| p - lo)
+            .collect();
+        Ok(SparseBlock {
+            major,
+            indptr,
+            indices,
+            data,
+        })
+    }
+
+    /// Rows `[a, b)` of a dense matrix as a row-major block.
+    ///
+    /// # Errors
+    /// Not dense, range out of bounds, read errors.
+    pub fn dense_rows(&self, rows: Range<usize>) -> Result<Matrix2, ReadError> {
+        if self.layout != Layout::Dense {
+            return Err(ReadError::Layout {
+                path: self.path.clone(),
+                layout: self.layout.name(),
+                operation: "dense_rows",
+                needed: "dense",
+            });
+        }
+        let n_rows = rows.end.saturating_sub(rows.start);
+        let values = self
+            .store
+            .read(&self.path, &[rows.start as u64..rows.end as u64])?;
+        Ok(Matrix2 {
+            n_rows,
+            n_cols: self.n_vars,
+            values,
+        })
+    }
+
+    /// Dense columns (genes) `[a, b)` of a dense matrix as a row-major `(n_obs, b − a)` block.
+    ///
+    /// # Errors
+    /// Not dense, range out of bounds, read errors.
+    pub fn dense_cols(&self, cols: Range<usize>) -> Result<Matrix2, ReadError> {
+        if self.layout != Layout::Dense {
+            return Err(ReadError::Layout {
+                path: self.path.clone(),
+                layout: self.layout.name(),
+                operation: "dense_cols",
+                needed: "dense",
+            });
+        }
+        let n_cols = cols.end.saturating_sub(cols.start);
+        let values = self.store.read(
+            &self.path,
+            &[0..self.n_obs as u64, cols.start as u64..cols.end as u64],
+        )?;
+        Ok(Matrix2 {
+            n_rows: self.n_obs,
+            n_cols,
+            values,
+        })
+    }
+}

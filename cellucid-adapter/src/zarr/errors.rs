@@ -1,0 +1,73 @@
+//! `zarrs` errors → [`BackendError`], always naming the element path.
+
+use zarrs::array::{ArrayCreateError, ArrayError, CodecError};
+use zarrs::node::NodeCreateError;
+use zarrs::storage::StorageError;
+
+use crate::backend::BackendError;
+
+/// An owned copy of a shared I/O error (zarrs keeps them in an `Arc`).
+fn io(source: &std::io::Error, path: &str) -> BackendError {
+    BackendError::Io {
+        path: path.to_string(),
+        source: std::io::Error::new(source.kind(), source.to_string()),
+    }
+}
+
+/// A storage failure under element `path`.
+pub(super) fn storage_error(e: StorageError, path: &str) -> BackendError {
+    match e {
+        StorageError::IOError(source) => io(&source, path),
+        other => BackendError::Corrupt {
+            path: path.to_string(),
+            message: other.to_string(),
+        },
+    }
+}
+
+/// A failure while walking the hierarchy below `path`.
+pub(super) fn node_error(e: NodeCreateError, path: &str) -> BackendError {
+    match e {
+        NodeCreateError::StorageError(s) => storage_error(s, path),
+        other => BackendError::Corrupt {
+            path: path.to_string(),
+            message: other.to_string(),
+        },
+    }
+}
+
+/// A failure opening the array at `path` from its metadata.
+pub(super) fn array_create_error(e: ArrayCreateError, path: &str) -> BackendError {
+    match e {
+        ArrayCreateError::StorageError(s) => storage_error(s, path),
+        ArrayCreateError::DataTypeCreateError(err) => BackendError::UnsupportedType {
+            path: path.to_string(),
+            description: err.to_string(),
+        },
+        ArrayCreateError::CodecsCreateError(err) => BackendError::Corrupt {
+            path: path.to_string(),
+            message: format!(
+                "{err} (the zarr backend decodes blosc, zstd, gzip, zlib, crc32c, vlen-utf8 and \
+                 sharding_indexed; re-encode the array with one of them)"
+            ),
+        },
+        other => BackendError::Corrupt {
+            path: path.to_string(),
+            message: other.to_string(),
+        },
+    }
+}
+
+/// A failure reading the array at `path`.
+pub(super) fn array_error(e: ArrayError, path: &str) -> BackendError {
+    match e {
+        ArrayError::StorageError(s) | ArrayError::CodecError(CodecError::StorageError(s)) => {
+            storage_error(s, path)
+        }
+        ArrayError::CodecError(CodecError::IOError(source)) => io(&source, path),
+        other => BackendError::Corrupt {
+            path: path.to_string(),
+            message: other.to_string(),
+        },
+    }
+}

@@ -1,0 +1,307 @@
+//! The option and text rules checked before anything is touched (format.md §21.1, §21.3).
+
+use crate::error::ExportError;
+use crate::options::ExportOptions;
+
+/// Why a string is not display text (format.md §21.3), or `None` when it is.
+pub fn display_text_problem(text: &str) -> Option<&'static str> {
+    const EDGE: &[char] = &[
+        '\u{20}', '\u{a0}', '\u{1680}', '\u{2000}', '\u{2001}', '\u{2002}', '\u{2003}', '\u{2004}',
+        '\u{2005}', '\u{2006}', '\u{2007}', '\u{2008}', '\u{2009}', '\u{200a}', '\u{2028}',
+        '\u{2029}', '\u{202f}', '\u{205f}', '\u{3000}',
+    ];
+    if text.chars().any(|c| c.is_control()) {
+        return Some("contains a control character");
+    }
+    if text
+        .chars()
+        .any(|c| matches!(c, '\u{200b}' | '\u{2060}' | '\u{feff}'))
+    {
+        return Some("contains an invisible character (U+200B, U+2060 or U+FEFF)");
+    }
+    if text.starts_with(EDGE) || text.ends_with(EDGE) {
+        return Some("starts or ends with whitespace");
+    }
+    None
+}
+
+/// Collapses every run of edge whitespace to one space (the label-collision rule of §14).
+pub(crate) fn collapse_whitespace(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut in_run = false;
+    for c in text.chars() {
+        let ws = matches!(
+            c,
+            '\u{20}' | '\u{a0}' | '\u{1680}' | '\u{2000}'
+                ..='\u{200a}' | '\u{2028}' | '\u{2029}' | '\u{202f}' | '\u{205f}' | '\u{3000}'
+        );
+        if ws {
+            if !in_run {
+                out.push(' ');
+            }
+            in_run = true;
+        } else {
+            out.push(c);
+            in_run = false;
+        }
+    }
+    out
+}
+
+fn text(option: &'static str, value: &str, allow_empty: bool) -> Result<(), ExportError> {
+    if value.is_empty() && !allow_empty {
+        return Err(ExportError::option(option, "must not be empty"));
+    }
+    if let Some(problem) = display_text_problem(value) {
+        return Err(ExportError::option(
+            option,
+            format!("{value:?} {problem}; remove it"),
+        ));
+    }
+    Ok(())
+}
+
+/// Whether `id` is a valid dataset id (format.md §21.1).
+pub fn dataset_id_problem(id: &str) -> Option<String> {
+    let bytes = id.as_bytes();
+    let ok_char = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-');
+    if bytes.is_empty()
+        || bytes.len() > 180
+        || !bytes[0].is_ascii_alphanumeric()
+        || !bytes.iter().all(ok_char)
+    {
+        return Some("must match ^[A-Za-z0-9][A-Za-z0-9._-]{0,179}$".into());
+    }
+    if id.ends_with('.') {
+        return Some("must not end in '.'".into());
+    }
+    let stem = id.split('.').next().unwrap_or(id).to_ascii_uppercase();
+    let device = matches!(stem.as_str(), "CON" | "PRN" | "AUX" | "NUL")
+        || ((stem.starts_with("COM") || stem.starts_with("LPT"))
+            && stem.len() == 4
+            && matches!(stem.as_bytes()[3], b'1'..=b'9'));
+    device.then(|| format!("'{stem}' is a Windows device name"))
+}
+
+/// Whether `value` is exactly `YYYY-MM-DDTHH:MM:SSZ` and a real calendar time.
+pub(crate) fn created_at_ok(value: &str) -> bool {
+    let b = value.as_bytes();
+    if b.len() != 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b'T'
+        || b[13] != b':'
+        || b[16] != b':'
+        || b[19] != b'Z'
+    {
+        return false;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        let s = value.get(r)?;
+        s.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| s.parse().ok())
+            .flatten()
+    };
+    let (Some(y), Some(mo), Some(d), Some(h), Some(mi), Some(s)) = (
+        num(0..4),
+        num(5..7),
+        num(8..10),
+        num(11..13),
+        num(14..16),
+        num(17..19),
+    ) else {
+        return false;
+    };
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days = match mo {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    y >= 1 && (1..=days).contains(&d) && h < 24 && mi < 60 && s < 60
+}
+
+/// The current UTC time as `YYYY-MM-DDTHH:MM:SSZ`.
+pub(crate) fn now_utc() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    // Civil-from-days (Howard Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// §21.1 and the codec options of §21.2 item 1.
+///
+/// # Errors
+/// [`ExportError::Option`] naming the first bad option.
+pub fn check_options(o: &ExportOptions) -> Result<(), ExportError> {
+    text("dataset_name", &o.dataset_name, false)?;
+    if let Some(problem) = dataset_id_problem(&o.dataset_id) {
+        return Err(ExportError::option(
+            "dataset_id",
+            format!("{:?} {problem}", o.dataset_id),
+        ));
+    }
+    if o.centroid_min_points < 1 {
+        return Err(ExportError::option(
+            "centroid_min_points",
+            "must be at least 1",
+        ));
+    }
+    if let Some(d) = &o.dataset_description {
+        text("dataset_description", d, true)?;
+    }
+    for (name, value) in [
+        ("source_name", &o.source_name),
+        ("source_url", &o.source_url),
+        ("source_citation", &o.source_citation),
+    ] {
+        if let Some(v) = value {
+            text(name, v, false)?;
+        }
+    }
+    if o.source_name.is_none() && (o.source_url.is_some() || o.source_citation.is_some()) {
+        return Err(ExportError::option(
+            "source_name",
+            "is required when source_url or source_citation is given",
+        ));
+    }
+    if let Some(c) = &o.created_at {
+        if !created_at_ok(c) {
+            return Err(ExportError::option(
+                "created_at",
+                format!("{c:?} must be a real UTC time written YYYY-MM-DDTHH:MM:SSZ"),
+            ));
+        }
+    }
+    if let Some(level) = o.compression {
+        if !(1..=9).contains(&level) {
+            return Err(ExportError::option(
+                "compression",
+                format!("{level} is not a gzip level; use 1-9 or null"),
+            ));
+        }
+    }
+    for (name, bits) in [
+        ("var_quantization", o.var_quantization),
+        ("obs_continuous_quantization", o.obs_continuous_quantization),
+    ] {
+        if let Some(b) = bits {
+            if b != 8 && b != 16 {
+                return Err(ExportError::option(
+                    name,
+                    format!("{b} is not supported; use 8, 16 or null"),
+                ));
+            }
+        }
+    }
+    if let Some(p) = o.centroid_outlier_quantile {
+        if !(p.is_finite() && p > 0.5 && p < 1.0) {
+            return Err(ExportError::option(
+                "centroid_outlier_quantile",
+                format!("{p} must satisfy 0.5 < p < 1 (or be null)"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_text_rules() {
+        assert_eq!(display_text_problem("Zellqualität"), None);
+        assert_eq!(display_text_problem("a\u{200d}b"), None);
+        for bad in [
+            "a\tb",
+            " lead",
+            "trail\u{3000}",
+            "x\u{200b}",
+            "\u{85}",
+            "\u{7f}",
+        ] {
+            assert!(display_text_problem(bad).is_some(), "{bad:?}");
+        }
+        assert_eq!(
+            collapse_whitespace("T  cell"),
+            collapse_whitespace("T cell")
+        );
+    }
+
+    #[test]
+    fn dataset_ids() {
+        for good in ["pbmc68k-q8-gz6", "a", "A.b_c-1", "COM10", "con1"] {
+            assert_eq!(dataset_id_problem(good), None, "{good}");
+        }
+        for bad in [
+            "",
+            "-a",
+            "a b",
+            "a.",
+            "CON",
+            "nul.txt",
+            "com1",
+            "LPT9.x",
+            "é",
+            &"a".repeat(181),
+        ] {
+            assert!(dataset_id_problem(bad).is_some(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn created_at_format() {
+        assert!(created_at_ok("2026-01-01T00:00:00Z"));
+        assert!(created_at_ok("2024-02-29T23:59:59Z"));
+        for bad in [
+            "2026-02-30T00:00:00Z",
+            "2025-02-29T00:00:00Z",
+            "2026-01-01 00:00:00Z",
+            "2026-01-01T24:00:00Z",
+            "2026-1-01T00:00:00Z",
+        ] {
+            assert!(!created_at_ok(bad), "{bad}");
+        }
+        assert!(created_at_ok(&now_utc()));
+    }
+
+    #[test]
+    fn option_checks() {
+        let mut o = ExportOptions::new("ok", "name");
+        assert!(check_options(&o).is_ok());
+        o.compression = Some(0);
+        assert!(check_options(&o).is_err());
+        o.compression = Some(9);
+        o.var_quantization = Some(12);
+        assert!(check_options(&o).is_err());
+        o.var_quantization = None;
+        o.centroid_outlier_quantile = Some(0.5);
+        assert!(check_options(&o).is_err());
+        o.centroid_outlier_quantile = None;
+        o.source_url = Some("https://x".into());
+        assert!(check_options(&o)
+            .unwrap_err()
+            .to_string()
+            .contains("source_name"));
+    }
+}

@@ -1,0 +1,415 @@
+//! Connectivity edge extraction (format.md §18).
+
+/// Why a graph cannot be exported. Each message names the offending entry and the fix.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum GraphError {
+    /// The CSR arrays are inconsistent (indptr length, monotonicity, lengths of indices/data).
+    #[error("connectivity graph is malformed: {detail}")]
+    Malformed {
+        /// What is wrong.
+        detail: String,
+    },
+    /// A column index is `>= n`.
+    #[error("connectivity entry ({row}, {column}) is outside the {n} x {n} graph")]
+    OutOfRange {
+        /// Row.
+        row: usize,
+        /// Column.
+        column: usize,
+        /// Number of cells.
+        n: usize,
+    },
+    /// A coordinate is stored twice.
+    #[error("connectivity entry ({row}, {column}) is stored more than once; sum or drop the duplicates first (e.g. scipy `.sum_duplicates()`)")]
+    Duplicate {
+        /// Row.
+        row: usize,
+        /// Column.
+        column: usize,
+    },
+    /// A stored value is NaN, ±Inf, negative or zero.
+    #[error("connectivity entry ({row}, {column}) = {value} is not a finite positive weight; weights must be > 0 (remove stored zeros with scipy `.eliminate_zeros()`, and replace non-finite or negative weights)")]
+    BadWeight {
+        /// Row.
+        row: usize,
+        /// Column.
+        column: usize,
+        /// The weight.
+        value: f64,
+    },
+    /// A self-loop.
+    #[error("connectivity has a diagonal entry at cell {cell} (value {value}); self-loops are not allowed, remove the diagonal (e.g. `C.setdiag(0); C.eliminate_zeros()`)")]
+    Diagonal {
+        /// Cell.
+        cell: usize,
+        /// Value.
+        value: f64,
+    },
+    /// The graph is not exactly symmetric.
+    #[error("connectivity graph is not symmetric: entry ({row}, {column}) = {value} but entry ({column}, {row}) = {}; symmetrise it first, e.g. `(C + C.T) / 2`", .transposed.map_or("absent".to_string(), |v| v.to_string()))]
+    Asymmetric {
+        /// Row.
+        row: usize,
+        /// Column.
+        column: usize,
+        /// Value at (row, column).
+        value: f64,
+        /// Value at (column, row), or `None` when not stored.
+        transposed: Option<f64>,
+    },
+    /// More than 2^32 cells cannot be indexed with uint32.
+    #[error("connectivity over {n} cells cannot be exported: at most 4294967296 cells fit uint32 indices")]
+    TooManyCells {
+        /// Number of cells.
+        n: usize,
+    },
+}
+
+/// The canonical undirected edge list: pairs `i < j` sorted by `(src, dst)`, each stored once.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Edges {
+    /// Number of cells of the graph.
+    pub n_cells: usize,
+    /// Sources (the smaller endpoint).
+    pub src: Vec<u32>,
+    /// Destinations (the larger endpoint).
+    pub dst: Vec<u32>,
+    /// Weights, f64 of the stored values.
+    pub weights: Vec<f64>,
+    /// The maximum vertex degree (0 iff no edges).
+    pub max_neighbors: usize,
+}
+
+impl Edges {
+    /// Number of edges.
+    pub fn n_edges(&self) -> usize {
+        self.src.len()
+    }
+
+    /// 2 when `n_cells ≤ 65,536` (uint16 indices), else 4.
+    pub fn index_bytes(&self) -> usize {
+        if self.n_cells <= 65_536 {
+            2
+        } else {
+            4
+        }
+    }
+
+    fn from_sorted_upper(n_cells: usize, upper: Vec<(u32, u32, f64)>) -> Self {
+        let mut degree = vec![0_usize; n_cells];
+        let mut edges = Edges {
+            n_cells,
+            ..Default::default()
+        };
+        edges.src.reserve(upper.len());
+        edges.dst.reserve(upper.len());
+        edges.weights.reserve(upper.len());
+        for (s, d, w) in upper {
+            degree[s as usize] += 1;
+            degree[d as usize] += 1;
+            edges.src.push(s);
+            edges.dst.push(d);
+            edges.weights.push(w);
+        }
+        edges.max_neighbors = degree.into_iter().max().unwrap_or(0);
+        edges
+    }
+}
+
+fn check_cells(n: usize) -> Result<(), GraphError> {
+    if n as u128 > 1_u128 << 32 {
+        return Err(GraphError::TooManyCells { n });
+    }
+    Ok(())
+}
+
+fn check_weight(row: usize, column: usize, value: f64) -> Result<(), GraphError> {
+    if !value.is_finite() || value <= 0.0 {
+        return Err(GraphError::BadWeight { row, column, value });
+    }
+    if row == column {
+        return Err(GraphError::Diagonal { cell: row, value });
+    }
+    Ok(())
+}
+
+/// Extracts the edge list of an `n × n` CSR graph (format.md §18).
+///
+/// Refuses duplicate coordinates, non-finite, negative or zero stored values, diagonal entries
+/// and any asymmetry in structure or value; never symmetrises, binarises or drops. A CSC graph
+/// can be passed as its transpose's CSR arrays: a symmetric graph equals its transpose.
+///
+/// # Errors
+/// A [`GraphError`] naming the first offending entry.
+pub fn edges_from_csr(
+    n: usize,
+    indptr: &[usize],
+    indices: &[usize],
+    data: &[f64],
+) -> Result<Edges, GraphError> {
+    check_cells(n)?;
+    if indptr.len() != n + 1 {
+        return Err(GraphError::Malformed {
+            detail: format!(
+                "indptr has {} entries, expected n + 1 = {}",
+                indptr.len(),
+                n + 1
+            ),
+        });
+    }
+    if indices.len() != data.len()
+        || indptr.last().copied() != Some(indices.len())
+        || indptr[0] != 0
+    {
+        return Err(GraphError::Malformed {
+            detail: format!(
+                "indptr ends at {:?} but there are {} indices and {} values",
+                indptr.last(),
+                indices.len(),
+                data.len()
+            ),
+        });
+    }
+    let mut upper = Vec::new();
+    let mut lower = Vec::new();
+    for row in 0..n {
+        let (start, end) = (indptr[row], indptr[row + 1]);
+        if start > end || end > indices.len() {
+            return Err(GraphError::Malformed {
+                detail: format!("indptr decreases at row {row}"),
+            });
+        }
+        for (&column, &value) in indices[start..end].iter().zip(&data[start..end]) {
+            if column >= n {
+                return Err(GraphError::OutOfRange { row, column, n });
+            }
+            check_weight(row, column, value)?;
+            // n ≤ 2^32 so every index fits u32.
+            if row < column {
+                upper.push((row as u32, column as u32, value));
+            } else {
+                lower.push((column as u32, row as u32, value));
+            }
+        }
+    }
+    let key = |e: &(u32, u32, f64)| (e.0, e.1);
+    upper.sort_unstable_by_key(key);
+    lower.sort_unstable_by_key(key);
+    if let Some(w) = upper.windows(2).find(|w| key(&w[0]) == key(&w[1])) {
+        return Err(GraphError::Duplicate {
+            row: w[0].0 as usize,
+            column: w[0].1 as usize,
+        });
+    }
+    if let Some(w) = lower.windows(2).find(|w| key(&w[0]) == key(&w[1])) {
+        return Err(GraphError::Duplicate {
+            row: w[0].1 as usize,
+            column: w[0].0 as usize,
+        });
+    }
+    check_symmetry(&upper, &lower)?;
+    Ok(Edges::from_sorted_upper(n, upper))
+}
+
+/// Compares the sorted upper triangle with the sorted transposed lower triangle.
+fn check_symmetry(upper: &[(u32, u32, f64)], lower: &[(u32, u32, f64)]) -> Result<(), GraphError> {
+    let (mut i, mut j) = (0, 0);
+    while i < upper.len() || j < lower.len() {
+        match (upper.get(i), lower.get(j)) {
+            (Some(u), Some(l)) if (u.0, u.1) == (l.0, l.1) => {
+                if u.2 != l.2 {
+                    return Err(GraphError::Asymmetric {
+                        row: u.0 as usize,
+                        column: u.1 as usize,
+                        value: u.2,
+                        transposed: Some(l.2),
+                    });
+                }
+                i += 1;
+                j += 1;
+            }
+            (Some(u), l) if l.is_none_or(|l| (u.0, u.1) < (l.0, l.1)) => {
+                return Err(GraphError::Asymmetric {
+                    row: u.0 as usize,
+                    column: u.1 as usize,
+                    value: u.2,
+                    transposed: None,
+                });
+            }
+            (_, Some(l)) => {
+                return Err(GraphError::Asymmetric {
+                    row: l.1 as usize,
+                    column: l.0 as usize,
+                    value: l.2,
+                    transposed: None,
+                });
+            }
+            (_, None) => break,
+        }
+    }
+    Ok(())
+}
+
+/// Extracts the edge list of a dense row-major `n × n` graph; zeros mean "no edge".
+///
+/// # Errors
+/// A [`GraphError`] for a wrong length, a non-finite or negative value, a non-zero diagonal or
+/// any asymmetry.
+pub fn edges_from_dense(n: usize, values: &[f64]) -> Result<Edges, GraphError> {
+    check_cells(n)?;
+    if n.checked_mul(n) != Some(values.len()) {
+        return Err(GraphError::Malformed {
+            detail: format!(
+                "dense graph has {} values, expected {n} x {n}",
+                values.len()
+            ),
+        });
+    }
+    let mut upper = Vec::new();
+    for row in 0..n {
+        for column in 0..n {
+            let value = values[row * n + column];
+            if value == 0.0 {
+                continue;
+            }
+            check_weight(row, column, value)?;
+            let transposed = values[column * n + row];
+            if transposed != value {
+                return Err(GraphError::Asymmetric {
+                    row,
+                    column,
+                    value,
+                    transposed: (transposed != 0.0).then_some(transposed),
+                });
+            }
+            if row < column {
+                upper.push((row as u32, column as u32, value));
+            }
+        }
+    }
+    Ok(Edges::from_sorted_upper(n, upper))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// CSR of a symmetric 4-cell graph: 0–1 (0.5), 0–3 (2.0), 1–2 (1.0); rows unsorted.
+    fn sample() -> (Vec<usize>, Vec<usize>, Vec<f64>) {
+        (
+            vec![0, 2, 4, 5, 6],
+            vec![3, 1, 2, 0, 1, 0],
+            vec![2.0, 0.5, 1.0, 0.5, 1.0, 2.0],
+        )
+    }
+
+    #[test]
+    fn extracts_sorted_upper_edges_and_max_degree() {
+        let (p, i, d) = sample();
+        let e = edges_from_csr(4, &p, &i, &d).expect("valid graph");
+        assert_eq!(e.src, vec![0, 0, 1]);
+        assert_eq!(e.dst, vec![1, 3, 2]);
+        assert_eq!(e.weights, vec![0.5, 2.0, 1.0]);
+        assert_eq!(e.max_neighbors, 2);
+        assert_eq!(e.index_bytes(), 2);
+        let mut dense = vec![0.0; 16];
+        for (s, t, w) in [(0, 1, 0.5), (0, 3, 2.0), (1, 2, 1.0)] {
+            dense[s * 4 + t] = w;
+            dense[t * 4 + s] = w;
+        }
+        assert_eq!(edges_from_dense(4, &dense), Ok(e));
+    }
+
+    #[test]
+    fn refuses_every_bad_graph() {
+        let (p, i, mut d) = sample();
+        d[0] = 2.5;
+        assert!(matches!(
+            edges_from_csr(4, &p, &i, &d),
+            Err(GraphError::Asymmetric {
+                row: 0,
+                column: 3,
+                ..
+            })
+        ));
+        let (p, mut i, d) = sample();
+        i[1] = 3; // row 0 stores column 3 twice
+        assert!(matches!(
+            edges_from_csr(4, &p, &i, &d),
+            Err(GraphError::Duplicate { row: 0, column: 3 })
+        ));
+        let (p, i, mut d) = sample();
+        d[2] = 0.0;
+        assert!(matches!(
+            edges_from_csr(4, &p, &i, &d),
+            Err(GraphError::BadWeight {
+                row: 1,
+                column: 2,
+                ..
+            })
+        ));
+        d[2] = f64::NAN;
+        assert!(matches!(
+            edges_from_csr(4, &p, &i, &d),
+            Err(GraphError::BadWeight { .. })
+        ));
+        d[2] = -1.0;
+        assert!(matches!(
+            edges_from_csr(4, &p, &i, &d),
+            Err(GraphError::BadWeight { .. })
+        ));
+        assert!(matches!(
+            edges_from_csr(2, &[0, 1, 1], &[0], &[1.0]),
+            Err(GraphError::Diagonal { cell: 0, .. })
+        ));
+        assert!(matches!(
+            edges_from_csr(2, &[0, 1, 1], &[1], &[1.0]),
+            Err(GraphError::Asymmetric {
+                row: 0,
+                column: 1,
+                transposed: None,
+                ..
+            })
+        ));
+        assert!(matches!(
+            edges_from_csr(2, &[0, 0, 1], &[0], &[1.0]),
+            Err(GraphError::Asymmetric {
+                row: 1,
+                column: 0,
+                transposed: None,
+                ..
+            })
+        ));
+        assert!(matches!(
+            edges_from_csr(2, &[0, 1], &[1], &[1.0]),
+            Err(GraphError::Malformed { .. })
+        ));
+        assert!(matches!(
+            edges_from_csr(2, &[0, 1, 1], &[5], &[1.0]),
+            Err(GraphError::OutOfRange { .. })
+        ));
+        assert!(matches!(
+            edges_from_dense(2, &[1.0, 0.0, 0.0, 0.0]),
+            Err(GraphError::Diagonal { .. })
+        ));
+        assert!(matches!(
+            edges_from_dense(2, &[0.0, 1.0, 0.5, 0.0]),
+            Err(GraphError::Asymmetric { .. })
+        ));
+    }
+
+    #[test]
+    fn empty_graph_has_no_edges() {
+        let e = edges_from_csr(3, &[0, 0, 0, 0], &[], &[]).expect("valid");
+        assert_eq!((e.n_edges(), e.max_neighbors), (0, 0));
+        assert_eq!(
+            Edges {
+                n_cells: 65_537,
+                ..Default::default()
+            }
+            .index_bytes(),
+            4
+        );
+    }
+}
