@@ -149,7 +149,6 @@ macro_rules! with_values {
         }
     };
 }
-pub(crate) use with_values;
 
 /// Rebuild a [`Values`] of the same variant as `$v` from `$x => expr producing Vec<same T>`.
 macro_rules! map_values {

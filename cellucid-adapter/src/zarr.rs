@@ -29,7 +29,7 @@ use zarrs::filesystem::FilesystemStore;
 use zarrs::node::{Node, NodeCreateError};
 use zarrs::storage::ReadableStorageTraits;
 
-use self::errors::{array_create_error, node_error};
+use self::errors::{array_create_error, guard, node_error};
 use self::read::OpenArray;
 use self::tree::{Entry, Tree};
 use crate::backend::{ArrayInfo, AttrValue, Backend, BackendError, BackendResult, NodeKind};
@@ -76,19 +76,17 @@ pub(crate) fn open_store(path: &Path) -> Result<ZarrStore, BackendError> {
         message: format!("cannot open {} as a Zarr store: {e}", path.display()),
     })?;
     let store = Arc::new(store);
-    let root = match Node::open(&store, "/") {
-        Ok(root) => root,
-        Err(NodeCreateError::MissingMetadata(_)) => {
-            return Err(BackendError::Corrupt {
-                path: String::new(),
-                message: format!(
-                    "{} is not a Zarr store: no zarr.json (v3) or .zgroup (v2) at its root",
-                    path.display()
-                ),
-            })
-        }
-        Err(e) => return Err(node_error(e, "")),
-    };
+    let root = guard("", || match Node::open(&store, "/") {
+        Ok(root) => Ok(root),
+        Err(NodeCreateError::MissingMetadata(_)) => Err(BackendError::Corrupt {
+            path: String::new(),
+            message: format!(
+                "{} is not a Zarr store: no zarr.json (v3) or .zgroup (v2) at its root",
+                path.display()
+            ),
+        }),
+        Err(e) => Err(node_error(e, "")),
+    })?;
     let tree = Tree::from_root(&root);
     if tree.get("").map(|e| e.kind) != Some(NodeKind::Group) {
         return Err(BackendError::Corrupt {

@@ -28,7 +28,8 @@ pub use lock::LockGuard;
 pub use recover::{recover, Recovery};
 pub use target::Target;
 
-use fsutil::{entry, random_hex32, sync_dir, Entry};
+pub(crate) use fsutil::sync_dir;
+use fsutil::{entry, random_hex32, Entry};
 
 /// An export generation being built in a staging directory beside its target.
 ///

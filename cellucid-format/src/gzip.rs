@@ -10,6 +10,7 @@
 //! in a `gzip::runs` submodule) can frame their own deflate streams identically.
 
 mod decode;
+pub mod runs;
 
 use std::io::{self, Write};
 

@@ -169,21 +169,3 @@ fn catalog_round_trips_with_indent() {
     assert_eq!(again, catalog);
 }
 
-#[test]
-#[ignore]
-fn show_first_difference() {
-    let text = read("pbmc68k-q8-gz6", VarManifest::FILE_NAME).unwrap_or_default();
-    let ours = VarManifest::from_json_str(&text)
-        .expect("p")
-        .to_json_string();
-    let pos = ours
-        .bytes()
-        .zip(text.bytes())
-        .position(|(a, b)| a != b)
-        .unwrap_or(0);
-    panic!(
-        "{} ||| {}",
-        &ours[pos.saturating_sub(80)..pos + 40],
-        &text[pos.saturating_sub(80)..pos + 40]
-    );
-}

@@ -1,6 +1,7 @@
 //! Throughput of the dense and sparse quantizers.
 //!
-//! Run: `cargo bench -p cellucid-quant --bench quantize`.
+//! Run: `cargo bench -p cellucid-quant --bench quantize`. Times are the benchmark thread's CPU
+//! time (see `support/thread_cpu.rs`), so that other jobs on a shared machine distort them less.
 
 #![allow(missing_docs)]
 
@@ -9,6 +10,12 @@ use std::time::Duration;
 
 use cellucid_quant::{quantize_into, quantize_sparse, Policy};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+
+#[path = "support/thread_cpu.rs"]
+mod thread_cpu;
+use thread_cpu::ThreadCpuTime;
+
+type Crit = Criterion<ThreadCpuTime>;
 
 /// A deterministic pseudo-random generator (xorshift64*), so the bench needs no dependency.
 struct Rng(u64);
@@ -26,7 +33,7 @@ impl Rng {
     }
 }
 
-fn dense(c: &mut Criterion) {
+fn dense(c: &mut Crit) {
     let n = 1 << 20;
     let mut rng = Rng(42);
     let values: Vec<f32> = (0..n).map(|_| rng.unit() * 10.0 - 2.0).collect();
@@ -55,7 +62,7 @@ fn dense(c: &mut Criterion) {
     g.finish();
 }
 
-fn sparse(c: &mut Criterion) {
+fn sparse(c: &mut Crit) {
     let n_rows = 1_000_000usize;
     let mut g = c.benchmark_group("sparse");
     for density in [0.01f64, 0.10] {
@@ -93,6 +100,7 @@ fn sparse(c: &mut Criterion) {
 criterion_group! {
     name = benches;
     config = Criterion::default()
+        .with_measurement(ThreadCpuTime)
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(2))
         .sample_size(20);

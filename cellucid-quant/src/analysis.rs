@@ -68,59 +68,96 @@ pub(crate) struct Analysis {
     pub(crate) all_finite: bool,
 }
 
-/// Branch-free scan of float32 values: extremes (meaningful only when all are finite) and
-/// whether all are finite.
-fn scan_f32(values: &[f32]) -> (Option<Extremes>, bool) {
+/// What the branch-free float32 scan found.
+#[derive(Debug, Clone, Copy)]
+struct F32Scan {
+    /// Extremes over the finite values (`None` when none is finite).
+    extremes: Option<Extremes>,
+    /// Some value is NaN or ±Inf.
+    any_non_finite: bool,
+    /// Some value is ±Inf.
+    any_inf: bool,
+}
+
+/// Branch-free scan of float32 values: extremes over the finite ones, and whether any is
+/// non-finite or infinite. Non-finite lanes are masked out with selects, so the loop
+/// vectorizes.
+fn scan_f32(values: &[f32]) -> F32Scan {
+    #[inline(always)]
+    fn step(b: u32, mn: &mut i32, mx: &mut i32, non_finite: &mut u32, inf: &mut u32) {
+        let k = key(b);
+        let bad = b & EXP_MASK == EXP_MASK;
+        *mn = (*mn).min(if bad { i32::MAX } else { k });
+        *mx = (*mx).max(if bad { i32::MIN } else { k });
+        *non_finite |= u32::from(bad);
+        *inf |= u32::from(b & 0x7FFF_FFFF == EXP_MASK);
+    }
     let mut mn = [i32::MAX; LANES];
     let mut mx = [i32::MIN; LANES];
-    let mut bad = [0u32; LANES];
+    let mut non_finite = [0u32; LANES];
+    let mut inf = [0u32; LANES];
     let chunks = values.chunks_exact(LANES);
     let rest = chunks.remainder();
     for c in chunks {
         for j in 0..LANES {
-            let b = c[j].to_bits();
-            let k = key(b);
-            mn[j] = mn[j].min(k);
-            mx[j] = mx[j].max(k);
-            bad[j] |= u32::from(b & EXP_MASK == EXP_MASK);
+            step(
+                c[j].to_bits(),
+                &mut mn[j],
+                &mut mx[j],
+                &mut non_finite[j],
+                &mut inf[j],
+            );
         }
     }
     for (j, v) in rest.iter().enumerate() {
-        let b = v.to_bits();
-        let k = key(b);
-        mn[j] = mn[j].min(k);
-        mx[j] = mx[j].max(k);
-        bad[j] |= u32::from(b & EXP_MASK == EXP_MASK);
+        step(
+            v.to_bits(),
+            &mut mn[j],
+            &mut mx[j],
+            &mut non_finite[j],
+            &mut inf[j],
+        );
     }
-    let all_finite = bad.iter().all(|&b| b == 0);
-    let extremes = (!values.is_empty()).then(|| Extremes {
-        min: mn.iter().copied().min().unwrap_or(i32::MAX),
-        max: mx.iter().copied().max().unwrap_or(i32::MIN),
-    });
-    (extremes, all_finite)
+    let min = mn.iter().copied().min().unwrap_or(i32::MAX);
+    let max = mx.iter().copied().max().unwrap_or(i32::MIN);
+    F32Scan {
+        // No finite value leaves min > max (the sentinels).
+        extremes: (min <= max).then_some(Extremes { min, max }),
+        any_non_finite: non_finite.iter().any(|&b| b != 0),
+        any_inf: inf.iter().any(|&b| b != 0),
+    }
 }
 
-/// The fast scan: `Some(extremes)` when every value converts to a finite float32 (so no check
-/// can fail), `None` when the careful scan is needed.
-fn fast_scan<S: SourceValue>(values: &[S]) -> Option<Option<Extremes>> {
+/// The fast scan: `Some(analysis)` when no check of the policy can fail (every value finite,
+/// or, for float32 sources, NaN the only non-finite value and NaN missing), `None` when the
+/// careful scan is needed.
+fn fast_scan<S: SourceValue>(values: &[S], policy: Policy) -> Option<Analysis> {
     if let Some(f) = S::as_f32_slice(values) {
-        let (ext, all_finite) = scan_f32(f);
-        return all_finite.then_some(ext);
+        let scan = scan_f32(f);
+        let acceptable =
+            !scan.any_non_finite || (!scan.any_inf && policy.nan == NanPolicy::Missing);
+        return acceptable.then_some(Analysis {
+            extremes: scan.extremes,
+            all_finite: !scan.any_non_finite,
+        });
     }
     let mut buf = [0f32; CHUNK];
-    let mut ext = None;
+    let mut extremes = None;
     for chunk in values.chunks(CHUNK) {
         let dst = &mut buf[..chunk.len()];
         if !S::convert_chunk(chunk, dst) {
             return None;
         }
-        let (e, all_finite) = scan_f32(dst);
-        if !all_finite {
+        let scan = scan_f32(dst);
+        if scan.any_non_finite {
             return None;
         }
-        ext = Extremes::merge(ext, e);
+        extremes = Extremes::merge(extremes, scan.extremes);
     }
-    Some(ext)
+    Some(Analysis {
+        extremes,
+        all_finite: true,
+    })
 }
 
 /// Scans `values` (in cell order) under `policy`.
@@ -133,11 +170,8 @@ pub(crate) fn analyze<S: SourceValue>(
     n_cells: usize,
     cell_of: impl Fn(usize) -> usize,
 ) -> Result<Analysis, QuantError> {
-    if let Some(extremes) = fast_scan(values) {
-        return Ok(Analysis {
-            extremes,
-            all_finite: true,
-        });
+    if let Some(analysis) = fast_scan(values, policy) {
+        return Ok(analysis);
     }
     let mut report = NonFiniteReport {
         n_cells,
@@ -317,11 +351,18 @@ mod tests {
         let mut v: Vec<f32> = (0..37).map(|i| i as f32).collect();
         v[36] = -3.0;
         v[5] = 99.0;
-        let (e, ok) = scan_f32(&v);
-        assert!(ok);
-        let e = e.expect("non-empty");
+        let s = scan_f32(&v);
+        assert!(!s.any_non_finite);
+        let e = s.extremes.expect("non-empty");
         assert_eq!((unkey(e.min), unkey(e.max)), (-3.0, 99.0));
-        v[20] = f32::INFINITY;
-        assert!(!scan_f32(&v).1);
+        v[20] = f32::NAN;
+        v[36] = f32::NAN;
+        let s = scan_f32(&v);
+        assert!(s.any_non_finite && !s.any_inf);
+        let e = s.extremes.expect("finite values");
+        assert_eq!((unkey(e.min), unkey(e.max)), (0.0, 99.0));
+        v[21] = f32::NEG_INFINITY;
+        assert!(scan_f32(&v).any_inf);
+        assert!(scan_f32(&[f32::NAN; 20]).extremes.is_none());
     }
 }

@@ -86,7 +86,8 @@ impl Code for u8 {
 
     #[inline(always)]
     fn from_clamped(t: f64) -> Self {
-        t as u8
+        // t is in [0, 254]: the i32 conversion is exact truncation and vectorizes.
+        t as i32 as u8
     }
 
     fn to_u16(self) -> u16 {
@@ -104,7 +105,8 @@ impl Code for u16 {
 
     #[inline(always)]
     fn from_clamped(t: f64) -> Self {
-        t as u16
+        // t is in [0, 65534]: the i32 conversion is exact truncation and vectorizes.
+        t as i32 as u16
     }
 
     fn to_u16(self) -> u16 {

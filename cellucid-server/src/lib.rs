@@ -17,6 +17,7 @@
 //! Embedding applications receive viewer events through a [`ViewerRegistry`] passed to
 //! [`ServerBuilder::viewers`].
 
+mod adata;
 mod anndata;
 mod error;
 mod exported;
@@ -30,6 +31,7 @@ mod viewers;
 mod virtual_dataset;
 mod webui;
 
+pub use adata::{open_anndata, AnnDataDataset, AnnDataError, AnnDataOptions};
 pub use anndata::DEFAULT_CACHE_BYTES;
 pub use error::{ApiError, ServerError};
 pub use exported::{looks_like_export, ExportedRoot};

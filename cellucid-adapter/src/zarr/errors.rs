@@ -58,16 +58,37 @@ pub(super) fn array_create_error(e: ArrayCreateError, path: &str) -> BackendErro
     }
 }
 
-/// A failure reading the array at `path`.
+/// A failure reading the array at `path`. Decoder I/O errors (a truncated zstd frame, a short
+/// blosc buffer) are corruption, not operating-system failures: only storage I/O maps to `Io`.
 pub(super) fn array_error(e: ArrayError, path: &str) -> BackendError {
     match e {
         ArrayError::StorageError(s) | ArrayError::CodecError(CodecError::StorageError(s)) => {
             storage_error(s, path)
         }
-        ArrayError::CodecError(CodecError::IOError(source)) => io(&source, path),
         other => BackendError::Corrupt {
             path: path.to_string(),
             message: other.to_string(),
         },
     }
+}
+
+/// Run a `zarrs` call, turning a panic inside it into [`BackendError::Corrupt`] for `path`.
+///
+/// `zarrs` asserts on some malformed inputs instead of returning an error; a damaged store
+/// must not take the caller (a server worker, an export thread) down with it.
+pub(super) fn guard<T>(
+    path: &str,
+    f: impl FnOnce() -> Result<T, BackendError>,
+) -> Result<T, BackendError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|payload| {
+        let detail = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or("no message");
+        Err(BackendError::Corrupt {
+            path: path.to_string(),
+            message: format!("the Zarr decoder failed on this element ({detail})"),
+        })
+    })
 }

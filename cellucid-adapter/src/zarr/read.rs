@@ -19,7 +19,7 @@ use zarrs::array::{
 use zarrs::storage::ReadableStorageTraits;
 
 use super::dtype::dtype_of;
-use super::errors::array_error;
+use super::errors::{array_error, guard};
 use crate::backend::{BackendError, BackendResult};
 use crate::values::{DType, Values};
 
@@ -186,20 +186,31 @@ impl OpenArray {
             return Ok(Vec::new());
         }
         let options = CodecOptions::default();
-        let result: Result<Vec<T>, ArrayError> = if plan.whole {
-            self.array.retrieve_array_subset_opt(&plan.subset, &options)
-        } else {
-            match self.partial_cache() {
-                PartialCache::Decoded(cache) => cache.retrieve_array_subset(&plan.subset, &options),
-                PartialCache::Sharded(cache) => cache.retrieve_array_subset(&plan.subset, &options),
-            }
-        };
-        let mut values = result.map_err(|e| match e {
-            ArrayError::ElementError(ElementError::InvalidElementValue) => BackendError::Corrupt {
-                path: self.path.clone(),
-                message: "a string element is not valid UTF-8".to_string(),
-            },
-            other => array_error(other, &self.path),
+        // zarrs 0.23's chunk caches mis-merge variable-length (string) chunks of a partial
+        // read, so strings always take the direct path.
+        let direct = plan.whole || self.array.data_type().is_variable();
+        let mut values = guard(&self.path, || {
+            let result: Result<Vec<T>, ArrayError> = if direct {
+                self.array.retrieve_array_subset_opt(&plan.subset, &options)
+            } else {
+                match self.partial_cache() {
+                    PartialCache::Decoded(cache) => {
+                        cache.retrieve_array_subset(&plan.subset, &options)
+                    }
+                    PartialCache::Sharded(cache) => {
+                        cache.retrieve_array_subset(&plan.subset, &options)
+                    }
+                }
+            };
+            result.map_err(|e| match e {
+                ArrayError::ElementError(ElementError::InvalidElementValue) => {
+                    BackendError::Corrupt {
+                        path: self.path.clone(),
+                        message: "a string element is not valid UTF-8".to_string(),
+                    }
+                }
+                other => array_error(other, &self.path),
+            })
         })?;
         // A scalar read with an empty range: the subset still decodes one element.
         values.truncate(plan.count);

@@ -49,12 +49,6 @@ impl Tree {
     pub(super) fn get(&self, path: &str) -> Option<&Entry> {
         self.nodes.get(path)
     }
-
-    /// Number of nodes (groups and arrays, root included).
-    #[cfg(test)]
-    pub(super) fn len(&self) -> usize {
-        self.nodes.len()
-    }
 }
 
 /// The backend element path of a `zarrs` node path (`"/obs/x"` → `"obs/x"`, `"/"` → `""`).

@@ -1,48 +1,13 @@
 //! Categorical code widths, including this project's `auto` (format.md §14, §26 (b)).
 
-/// The width of every categorical codes payload of an export.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum CodesWidth {
-    /// `uint8`: at most 255 categories, missing marker 255.
-    U8,
-    /// `uint16`: at most 65,535 categories, missing marker 65535.
-    U16,
-}
-
-impl CodesWidth {
-    /// The dtype name written in the manifests: `"uint8"` or `"uint16"`.
-    pub fn dtype(self) -> &'static str {
-        match self {
-            Self::U8 => "uint8",
-            Self::U16 => "uint16",
-        }
-    }
-
-    /// The file extension `u8`/`u16`.
-    pub fn ext(self) -> &'static str {
-        match self {
-            Self::U8 => "u8",
-            Self::U16 => "u16",
-        }
-    }
-
-    /// The missing-value marker, 255 or 65535 (`codesMissingValue`).
-    pub fn missing(self) -> u16 {
-        match self {
-            Self::U8 => 255,
-            Self::U16 => 65_535,
-        }
-    }
-
-    /// The largest number of categories the width carries (255 or 65,535).
-    pub fn capacity(self) -> usize {
-        usize::from(self.missing())
-    }
-}
+/// The width of every categorical codes payload of an export (`cellucid-format`'s
+/// [`CodesDtype`](cellucid_format::CodesDtype): `U8` carries ≤ 255 categories, `U16` ≤ 65,535;
+/// the capacity equals the missing marker).
+pub type CodesWidth = cellucid_format::CodesDtype;
 
 /// A field has more categories than the chosen width carries.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("Field '{field}' has {n_categories} categories, but {} supports at most {}. {}", .width.dtype(), .width.capacity(), fix_hint(*.width))]
+#[error("Field '{field}' has {n_categories} categories, but {} supports at most {}. {}", .width.name(), .width.missing(), fix_hint(*.width))]
 pub struct CodesWidthError {
     /// The obs key.
     pub field: String,
@@ -75,14 +40,14 @@ where
         if fields
             .clone()
             .into_iter()
-            .all(|(_, n)| n <= CodesWidth::U8.capacity())
+            .all(|(_, n)| n <= usize::from(CodesWidth::U8.missing()))
         {
             CodesWidth::U8
         } else {
             CodesWidth::U16
         }
     });
-    match fields.into_iter().find(|&(_, n)| n > width.capacity()) {
+    match fields.into_iter().find(|&(_, n)| n > usize::from(width.missing())) {
         Some((field, n_categories)) => Err(CodesWidthError {
             field: field.to_string(),
             n_categories,

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use cellucid_adapter::{
-    mapping, AnnData, Backend as _, Categories, Column, GeneMatrix, MatrixSource,
+    mapping, AnnData, Categories, Column, GeneMatrix, MatrixSource,
 };
 
 use super::{missing_key, ExportSource, GeneColumn, Graph, Matrix2, ObsColumn, SourceError};

@@ -165,6 +165,20 @@ impl InMemorySource {
         self
     }
 
+    /// Adds an already classified obs column.
+    #[must_use]
+    pub fn with_obs_column(mut self, key: impl Into<String>, column: ObsColumn) -> Self {
+        self.obs.push((key.into(), column));
+        self
+    }
+
+    /// Adds an obsm array given as the adapter's row-major [`Matrix2`].
+    #[must_use]
+    pub fn with_obsm_matrix(mut self, key: impl Into<String>, matrix: Matrix2) -> Self {
+        self.obsm.insert(key.into(), matrix);
+        self
+    }
+
     /// Adds a string obs column; its categories are the distinct values in code-point order
     /// (`None` is missing), as pandas does for a string column.
     #[must_use]

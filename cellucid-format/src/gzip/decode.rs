@@ -102,27 +102,19 @@ pub fn declared_size(member: &[u8]) -> Option<u32> {
 /// # Errors
 /// Every [`GzipError`]; [`GzipError::UnexpectedSize`] when ISIZE is not `expected_len`.
 pub fn decode_member_exact(member: &[u8], expected_len: usize) -> Result<Vec<u8>, GzipError> {
-    if member.len() >= 18 {
-        if let Some(declared) = declared_size(member) {
-            if u64::from(declared) != expected_len as u64 & 0xFFFF_FFFF {
-                return Err(GzipError::UnexpectedSize {
-                    expected: expected_len as u64,
-                    declared: u64::from(declared),
-                });
-            }
-        }
+    check_fixed_header(member)?;
+    let declared = u64::from(declared_size(member).unwrap_or(0));
+    if declared != expected_len as u64 & 0xFFFF_FFFF {
+        return Err(GzipError::UnexpectedSize {
+            expected: expected_len as u64,
+            declared,
+        });
     }
     decode_member(member, expected_len)
 }
 
-/// Decodes one gzip member, refusing (before inflating) any member whose ISIZE exceeds `max_len`.
-///
-/// Checks the magic, method 8, reserved flags, the optional header fields (FNAME/FCOMMENT under
-/// [`MAX_HEADER_FIELD`] bytes, FHCRC), that exactly one member is present, ISIZE and CRC-32.
-///
-/// # Errors
-/// The first [`GzipError`] found.
-pub fn decode_member(member: &[u8], max_len: usize) -> Result<Vec<u8>, GzipError> {
+/// Checks the length, magic, method and reserved flags; returns FLG.
+fn check_fixed_header(member: &[u8]) -> Result<u8, GzipError> {
     if member.len() < 18 {
         return Err(GzipError::TooShort { len: member.len() });
     }
@@ -138,6 +130,18 @@ pub fn decode_member(member: &[u8], max_len: usize) -> Result<Vec<u8>, GzipError
     if flags & RESERVED != 0 {
         return Err(GzipError::ReservedFlags { flags });
     }
+    Ok(flags)
+}
+
+/// Decodes one gzip member, refusing (before inflating) any member whose ISIZE exceeds `max_len`.
+///
+/// Checks the magic, method 8, reserved flags, the optional header fields (FNAME/FCOMMENT under
+/// [`MAX_HEADER_FIELD`] bytes, FHCRC), that exactly one member is present, ISIZE and CRC-32.
+///
+/// # Errors
+/// The first [`GzipError`] found.
+pub fn decode_member(member: &[u8], max_len: usize) -> Result<Vec<u8>, GzipError> {
+    let flags = check_fixed_header(member)?;
     let trailer_at = member.len() - 8;
     let body_at = header_len(member, flags, trailer_at)?;
     let crc = u32::from_le_bytes([

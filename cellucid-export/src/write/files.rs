@@ -1,0 +1,75 @@
+//! Writing payload files into the staging folder (raw or one gzip member, format.md §19).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+
+use crate::error::ExportError;
+use crate::events::ExportEvents;
+
+/// Writes files under the stage and counts them.
+pub(crate) struct FileWriter<'a> {
+    root: PathBuf,
+    compression: Option<u32>,
+    events: &'a dyn ExportEvents,
+    pub(crate) files: AtomicU64,
+    pub(crate) raw_bytes: AtomicU64,
+    pub(crate) stored_bytes: AtomicU64,
+    pub(crate) written: Mutex<Vec<String>>,
+}
+
+impl<'a> FileWriter<'a> {
+    pub(crate) fn new(root: &Path, compression: Option<u32>, events: &'a dyn ExportEvents) -> Self {
+        Self {
+            root: root.to_path_buf(),
+            compression,
+            events,
+            files: AtomicU64::new(0),
+            raw_bytes: AtomicU64::new(0),
+            stored_bytes: AtomicU64::new(0),
+            written: Mutex::new(Vec::new()),
+        }
+    }
+
+    fn io(&self, rel: &str) -> impl FnOnce(std::io::Error) -> ExportError {
+        let path = self.root.join(rel);
+        move |source| ExportError::Io { path, source }
+    }
+
+    /// Creates a payload directory.
+    pub(crate) fn dir(&self, rel: &str) -> Result<(), ExportError> {
+        std::fs::create_dir(self.root.join(rel)).map_err(self.io(rel))
+    }
+
+    /// Writes a payload (gzip'd when the export is compressed; `rel` already carries `.gz`).
+    pub(crate) fn payload(&self, rel: &str, bytes: &[u8]) -> Result<(), ExportError> {
+        match self.compression {
+            Some(level) => {
+                let member = cellucid_format::encode_member(bytes, level);
+                self.file(rel, bytes.len() as u64, &member)
+            }
+            None => self.file(rel, bytes.len() as u64, bytes),
+        }
+    }
+
+    /// Writes a JSON document (never compressed).
+    pub(crate) fn document(&self, rel: &str, text: &str) -> Result<(), ExportError> {
+        self.file(rel, text.len() as u64, text.as_bytes())
+    }
+
+    fn file(&self, rel: &str, raw: u64, stored: &[u8]) -> Result<(), ExportError> {
+        let path = self.root.join(rel);
+        let mut f = std::fs::File::create(&path).map_err(self.io(rel))?;
+        f.write_all(stored).map_err(self.io(rel))?;
+        f.sync_data().map_err(self.io(rel))?;
+        self.files.fetch_add(1, Ordering::Relaxed);
+        self.raw_bytes.fetch_add(raw, Ordering::Relaxed);
+        self.stored_bytes.fetch_add(stored.len() as u64, Ordering::Relaxed);
+        if let Ok(mut w) = self.written.lock() {
+            w.push(rel.to_string());
+        }
+        self.events.file_written(rel, raw, stored.len() as u64);
+        Ok(())
+    }
+}

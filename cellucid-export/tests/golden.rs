@@ -1,0 +1,99 @@
+//! Conformance: every golden case exported from its `input.h5ad` (and from the same arrays held
+//! in memory) matches the reference export (format.md "Checking an implementation").
+
+mod common;
+
+use cellucid_adapter::{mapping, AnnData, Layout, MatrixSource, SparseFormat};
+use cellucid_export::source::{AnnDataSource, InMemorySource, Values};
+use cellucid_export::{export, ExportOptions, NoEvents};
+use common::{assert_matches_golden, assert_valid, golden_case, CASES};
+
+fn options(case: &str) -> ExportOptions {
+    let text = std::fs::read_to_string(golden_case(case).join("call.json")).expect("call.json");
+    ExportOptions::from_json(&text).expect("call.json parses")
+}
+
+/// Exports every case from its h5ad; returns the gzip members larger than the reference's.
+fn export_all_from_h5ad() -> Vec<String> {
+    let mut larger = Vec::new();
+    for case in CASES {
+        let dir = tempfile::tempdir().expect("tmp");
+        let out = dir.path().join(case);
+        let source = AnnDataSource::open(golden_case(case).join("input.h5ad")).expect("open");
+        export(&source, &out, &options(case), &NoEvents).unwrap_or_else(|e| panic!("{case}: {e}"));
+        larger.extend(assert_matches_golden(&out, &golden_case(case).join("export")).into_iter().map(|l| format!("{case}/{l}")));
+        assert_valid(&out);
+    }
+    larger
+}
+
+#[test]
+fn every_golden_case_from_h5ad() {
+    export_all_from_h5ad();
+}
+
+#[test]
+fn gzip_members_are_no_larger_than_the_reference() {
+    let larger = export_all_from_h5ad();
+    assert!(larger.is_empty(), "{} gzip members larger than the reference's, e.g. {:?}", larger.len(), &larger[..larger.len().min(5)]);
+}
+
+/// Rebuilds the golden input as in-memory arrays (ndarray/sprs/plain columns).
+fn in_memory(case: &str) -> InMemorySource {
+    let ad = AnnData::open(golden_case(case).join("input.h5ad")).expect("open");
+    let n = ad.n_obs();
+    let mut src = InMemorySource::new(n);
+    for key in ad.obs_columns() {
+        let field = mapping::obs_field(&ad, key).expect("obs field");
+        src = src.with_obs_column(key.clone(), field.kind);
+    }
+    for key in ad.obsm_keys() {
+        let m = ad.obsm(key).expect("obsm");
+        src = match m.values {
+            Values::F32(v) => src.with_obsm(key.clone(), ndarray::ArrayView2::from_shape((m.n_rows, m.n_cols), &v).expect("shape")),
+            Values::F64(v) => src.with_obsm(key.clone(), ndarray::ArrayView2::from_shape((m.n_rows, m.n_cols), &v).expect("shape")),
+            other => src.with_obsm_matrix(key.clone(), cellucid_export::source::Matrix2 { n_rows: m.n_rows, n_cols: m.n_cols, values: other }),
+        };
+    }
+    for key in ad.obsp_keys() {
+        if let cellucid_export::source::Graph::Sparse(g) = ad.obsp(key).expect("obsp") {
+            let indptr: Vec<usize> = g.indptr.iter().map(|&p| p as usize).collect();
+            let indices: Vec<usize> = g.indices.iter().map(|&i| i as usize).collect();
+            src = match (g.format, g.data) {
+                (SparseFormat::Csr, Values::F64(d)) => src.with_obsp_sparse(key.clone(), sprs::CsMat::new((n, n), indptr, indices, d)),
+                (SparseFormat::Csr, Values::F32(d)) => src.with_obsp_sparse(key.clone(), sprs::CsMat::new((n, n), indptr, indices, d)),
+                other => panic!("unexpected graph {:?}", other.0),
+            };
+        }
+    }
+    src = src.with_var_names(ad.var_names().expect("var names"));
+    let x = ad.matrix(MatrixSource::X).expect("X");
+    let g = x.n_vars();
+    match x.layout() {
+        Layout::Dense => {
+            let m = x.dense_rows(0..n).expect("dense");
+            let Values::F32(v) = m.values else { panic!("X dtype") };
+            src.with_x_dense(ndarray::ArrayView2::from_shape((n, g), &v).expect("shape"))
+        }
+        Layout::Csr => {
+            let b = x.csr_rows(0..n).expect("csr");
+            let Values::F32(d) = b.data else { panic!("X dtype") };
+            let indptr = b.indptr.iter().map(|&p| p as usize).collect();
+            let indices = b.indices.iter().map(|&i| i as usize).collect();
+            src.with_x_sparse(sprs::CsMat::new((n, g), indptr, indices, d))
+        }
+        Layout::Csc => panic!("no CSC golden"),
+    }
+}
+
+#[test]
+fn every_golden_case_from_in_memory_arrays() {
+    for case in CASES {
+        let dir = tempfile::tempdir().expect("tmp");
+        let out = dir.path().join(case);
+        let source = in_memory(case);
+        export(&source, &out, &options(case), &NoEvents).unwrap_or_else(|e| panic!("{case}: {e}"));
+        let _ = assert_matches_golden(&out, &golden_case(case).join("export"));
+        assert_valid(&out);
+    }
+}

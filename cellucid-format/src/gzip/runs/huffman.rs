@@ -1,0 +1,217 @@
+//! Length-limited Huffman codes and the RLE of code lengths (RFC 1951 §3.2.2, §3.2.7).
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+/// Optimal Huffman code lengths for `freqs`, limited to `limit` bits.
+///
+/// Symbols of frequency 0 get length 0. When fewer than two symbols are used, the first unused
+/// symbols are given frequency 1 so that the code is complete (as zlib does; every inflater
+/// accepts a complete code). The limit is enforced like miniz/zlib: overlong leaves are moved
+/// up and the Kraft sum repaired, then lengths are handed out by decreasing frequency.
+pub(super) fn code_lengths(freqs: &[u32], limit: u8) -> Vec<u8> {
+    let mut freqs = freqs.to_vec();
+    let used = freqs.iter().filter(|&&f| f > 0).count();
+    for _ in used..2 {
+        if let Some(slot) = freqs.iter_mut().find(|f| **f == 0) {
+            *slot = 1;
+        }
+    }
+    let symbols: Vec<usize> = (0..freqs.len()).filter(|&s| freqs[s] > 0).collect();
+    let mut lengths = vec![0u8; freqs.len()];
+    if symbols.len() < 2 {
+        // Only reachable with fewer than two symbols in the alphabet.
+        for &s in &symbols {
+            lengths[s] = 1;
+        }
+        return lengths;
+    }
+
+    // Build the tree: leaves 0..n, internal nodes after; parent links give depths.
+    let n = symbols.len();
+    let mut parent = vec![usize::MAX; 2 * n - 1];
+    let mut heap: BinaryHeap<Reverse<(u64, usize)>> =
+        symbols.iter().enumerate().map(|(i, &s)| Reverse((u64::from(freqs[s]), i))).collect();
+    let mut next = n;
+    while heap.len() > 1 {
+        let (Some(Reverse((fa, a))), Some(Reverse((fb, b)))) = (heap.pop(), heap.pop()) else {
+            break;
+        };
+        parent[a] = next;
+        parent[b] = next;
+        heap.push(Reverse((fa + fb, next)));
+        next += 1;
+    }
+    let mut depth = vec![0u32; 2 * n - 1];
+    for node in (0..2 * n - 2).rev() {
+        depth[node] = depth[parent[node]] + 1;
+    }
+
+    // Count leaves per depth, clamping to the limit, then repair the Kraft sum.
+    let limit_us = usize::from(limit);
+    let mut bl_count = vec![0u32; limit_us + 1];
+    for d in &depth[..n] {
+        bl_count[(*d as usize).min(limit_us)] += 1;
+    }
+    let full = 1u64 << limit;
+    let mut total: u64 = (1..=limit_us).map(|l| u64::from(bl_count[l]) << (limit_us - l)).sum();
+    while total > full {
+        bl_count[limit_us] -= 1;
+        for l in (1..limit_us).rev() {
+            if bl_count[l] != 0 {
+                bl_count[l] -= 1;
+                bl_count[l + 1] += 2;
+                break;
+            }
+        }
+        total -= 1;
+    }
+
+    // Shortest lengths to the most frequent symbols (ties by symbol, for determinism).
+    let mut order = symbols;
+    order.sort_by_key(|&s| (Reverse(freqs[s]), s));
+    let mut it = order.into_iter();
+    for (l, &count) in bl_count.iter().enumerate().skip(1) {
+        for _ in 0..count {
+            if let Some(s) = it.next() {
+                lengths[s] = l as u8;
+            }
+        }
+    }
+    lengths
+}
+
+/// Canonical codes for `lengths` (RFC 1951 §3.2.2), bit-reversed for LSB-first output.
+pub(super) fn canonical_codes(lengths: &[u8]) -> Vec<u16> {
+    let max = lengths.iter().copied().max().unwrap_or(0) as usize;
+    let mut bl_count = vec![0u16; max + 1];
+    for &l in lengths {
+        if l > 0 {
+            bl_count[l as usize] += 1;
+        }
+    }
+    let mut next_code = vec![0u16; max + 2];
+    let mut code = 0u16;
+    for bits in 1..=max {
+        code = (code + bl_count[bits - 1]) << 1;
+        next_code[bits] = code;
+    }
+    lengths
+        .iter()
+        .map(|&l| {
+            if l == 0 {
+                return 0;
+            }
+            let c = next_code[l as usize];
+            next_code[l as usize] += 1;
+            c.reverse_bits() >> (16 - u32::from(l))
+        })
+        .collect()
+}
+
+/// One symbol of the code-length alphabet with its extra bits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct LengthSymbol {
+    pub(super) symbol: u8,
+    pub(super) extra: u8,
+    pub(super) extra_bits: u8,
+}
+
+impl LengthSymbol {
+    fn plain(symbol: u8) -> Self {
+        Self { symbol, extra: 0, extra_bits: 0 }
+    }
+}
+
+/// Run-length codes a sequence of code lengths with symbols 16 (repeat the previous 3–6
+/// times), 17 (3–10 zeros) and 18 (11–138 zeros).
+pub(super) fn rle_lengths(lengths: &[u8]) -> Vec<LengthSymbol> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < lengths.len() {
+        let value = lengths[i];
+        let mut run = lengths[i..].iter().take_while(|&&l| l == value).count();
+        i += run;
+        if value == 0 {
+            while run >= 11 {
+                let take = run.min(138);
+                out.push(LengthSymbol { symbol: 18, extra: (take - 11) as u8, extra_bits: 7 });
+                run -= take;
+            }
+            if run >= 3 {
+                out.push(LengthSymbol { symbol: 17, extra: (run - 3) as u8, extra_bits: 3 });
+                run = 0;
+            }
+        } else {
+            out.push(LengthSymbol::plain(value));
+            run -= 1;
+            while run >= 3 {
+                let take = run.min(6);
+                out.push(LengthSymbol { symbol: 16, extra: (take - 3) as u8, extra_bits: 2 });
+                run -= take;
+            }
+        }
+        for _ in 0..run {
+            out.push(LengthSymbol::plain(value));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kraft(lengths: &[u8]) -> f64 {
+        lengths.iter().filter(|&&l| l > 0).map(|&l| 0.5f64.powi(i32::from(l))).sum()
+    }
+
+    #[test]
+    fn lengths_are_complete_and_limited() {
+        // Fibonacci frequencies force deep trees.
+        let mut fib = vec![1u32, 1];
+        while fib.len() < 30 {
+            let n = fib[fib.len() - 1] + fib[fib.len() - 2];
+            fib.push(n);
+        }
+        let l = code_lengths(&fib, 15);
+        assert!(l.iter().all(|&x| (1..=15).contains(&x)), "{l:?}");
+        assert!((kraft(&l) - 1.0).abs() < 1e-12);
+        let l7 = code_lengths(&fib[..19], 7);
+        assert!(l7.iter().all(|&x| (1..=7).contains(&x)), "{l7:?}");
+        assert!((kraft(&l7) - 1.0).abs() < 1e-12);
+        // One used symbol gets a partner.
+        let one = code_lengths(&[0, 5, 0], 15);
+        assert_eq!(one, vec![1, 1, 0]);
+        assert_eq!(code_lengths(&[3, 1, 1], 15), vec![1, 2, 2]);
+    }
+
+    #[test]
+    fn canonical_codes_match_rfc_example() {
+        // RFC 1951 §3.2.2: lengths (3,3,3,3,3,2,4,4) → codes 010,011,100,101,110,00,1110,1111.
+        let codes = canonical_codes(&[3, 3, 3, 3, 3, 2, 4, 4]);
+        let expected: [u16; 8] = [0b010, 0b011, 0b100, 0b101, 0b110, 0b00, 0b1110, 0b1111];
+        for (i, (&c, &e)) in codes.iter().zip(&expected).enumerate() {
+            let len = [3, 3, 3, 3, 3, 2, 4, 4][i];
+            assert_eq!(c, e.reverse_bits() >> (16 - len), "symbol {i}");
+        }
+    }
+
+    #[test]
+    fn rle_expands_back() {
+        let lengths: Vec<u8> = [vec![0u8; 150], vec![5; 9], vec![0; 4], vec![3, 3], vec![0; 12]].concat();
+        let mut back = Vec::new();
+        for s in rle_lengths(&lengths) {
+            match s.symbol {
+                16 => {
+                    let prev = *back.last().expect("16 follows a length");
+                    back.extend(std::iter::repeat_n(prev, 3 + usize::from(s.extra)));
+                }
+                17 => back.extend(std::iter::repeat_n(0, 3 + usize::from(s.extra))),
+                18 => back.extend(std::iter::repeat_n(0, 11 + usize::from(s.extra))),
+                v => back.push(v),
+            }
+        }
+        assert_eq!(back, lengths);
+    }
+}
