@@ -140,6 +140,7 @@ pub struct GeneMatrix {
     column_index: Mutex<Option<Arc<ColumnIndex>>>,
     cache: Mutex<GeneCache>,
     temp_dir: Option<PathBuf>,
+    batch_entries: u64,
 }
 
 impl GeneMatrix {
@@ -215,6 +216,7 @@ impl GeneMatrix {
             column_index: Mutex::new(None),
             cache: Mutex::new(GeneCache::new(DEFAULT_GENE_CACHE_BYTES)),
             temp_dir: None,
+            batch_entries: csr_index::BATCH_ENTRIES,
             store,
         })
     }
@@ -246,6 +248,14 @@ impl GeneMatrix {
     #[must_use]
     pub fn with_temp_dir(mut self, dir: impl Into<PathBuf>) -> GeneMatrix {
         self.temp_dir = Some(dir.into());
+        self
+    }
+
+    /// Entries per streamed batch when building the CSR column index (default
+    /// [`csr_index::BATCH_ENTRIES`]; at least 1). Smaller batches lower the build's peak memory.
+    #[must_use]
+    pub fn with_index_batch_entries(mut self, entries: u64) -> GeneMatrix {
+        self.batch_entries = entries.max(1);
         self
     }
 
@@ -315,6 +325,7 @@ impl GeneMatrix {
             self.n_vars,
             self.dtype,
             &dir,
+            self.batch_entries,
         )?);
         *guard = Some(Arc::clone(&ix));
         Ok(Some(ix))

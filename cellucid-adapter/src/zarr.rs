@@ -26,10 +26,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use zarrs::array::Array;
 use zarrs::filesystem::FilesystemStore;
-use zarrs::node::{Node, NodeCreateError};
 use zarrs::storage::ReadableStorageTraits;
 
-use self::errors::{array_create_error, guard, node_error};
+use self::errors::{array_create_error, guard};
 use self::read::OpenArray;
 use self::tree::{Entry, Tree};
 use crate::backend::{ArrayInfo, AttrValue, Backend, BackendError, BackendResult, NodeKind};
@@ -47,6 +46,7 @@ impl std::fmt::Debug for ZarrStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ZarrStore")
             .field("root", &self.root)
+            .field("format", &self.tree.format())
             .finish_non_exhaustive()
     }
 }
@@ -54,9 +54,9 @@ impl std::fmt::Debug for ZarrStore {
 /// Open the Zarr store in directory `path` and read its whole metadata tree.
 ///
 /// # Errors
-/// [`BackendError::Io`] (naming the directory) when it cannot be read, [`BackendError::Corrupt`] (path
-/// `""`) when it holds no Zarr group at its root or a metadata document does not parse (the
-/// message names the document).
+/// [`BackendError::Io`] (naming the directory) when it cannot be read,
+/// [`BackendError::Corrupt`] (path `""`) when it is not a directory, holds no Zarr group at
+/// its root, or its root metadata document does not parse.
 pub(crate) fn open_store(path: &Path) -> Result<ZarrStore, BackendError> {
     let meta = std::fs::metadata(path).map_err(|source| BackendError::Io {
         path: path.display().to_string(),
@@ -71,33 +71,12 @@ pub(crate) fn open_store(path: &Path) -> Result<ZarrStore, BackendError> {
             ),
         });
     }
+    let tree = Tree::load(path)?;
     let store = FilesystemStore::new(path).map_err(|e| BackendError::Corrupt {
         path: String::new(),
         message: format!("cannot open {} as a Zarr store: {e}", path.display()),
     })?;
-    let store = Arc::new(store);
-    let root = guard("", || match Node::open(&store, "/") {
-        Ok(root) => Ok(root),
-        Err(NodeCreateError::MissingMetadata(_)) => Err(BackendError::Corrupt {
-            path: String::new(),
-            message: format!(
-                "{} is not a Zarr store: no zarr.json (v3) or .zgroup (v2) at its root",
-                path.display()
-            ),
-        }),
-        Err(e) => Err(node_error(e, "")),
-    })?;
-    let tree = Tree::from_root(&root);
-    if tree.get("").map(|e| e.kind) != Some(NodeKind::Group) {
-        return Err(BackendError::Corrupt {
-            path: String::new(),
-            message: format!(
-                "{} holds a single Zarr array; an AnnData store is a group",
-                path.display()
-            ),
-        });
-    }
-    let storage: Arc<dyn ReadableStorageTraits> = store;
+    let storage: Arc<dyn ReadableStorageTraits> = Arc::new(store);
     Ok(ZarrStore {
         root: path.to_path_buf(),
         storage,
@@ -117,17 +96,14 @@ impl ZarrStore {
     /// The array at `path`, opened from the tree's metadata on first use.
     fn array(&self, path: &str) -> BackendResult<Arc<OpenArray>> {
         let entry = self.entry(path)?;
-        let Some(metadata) = entry
-            .metadata
-            .as_ref()
-            .filter(|_| entry.kind == NodeKind::Array)
-        else {
+        if entry.kind != NodeKind::Array {
             return Err(BackendError::WrongKind {
                 path: path.to_string(),
                 expected: NodeKind::Array,
                 found: entry.kind,
             });
-        };
+        }
+        let metadata = entry.metadata.as_ref().map_err(|p| p.to_error(path))?;
         if let Some(open) = self
             .arrays
             .lock()
@@ -137,9 +113,10 @@ impl ZarrStore {
             return Ok(Arc::clone(open));
         }
         let node_path = format!("/{path}");
-        let array =
+        let array = guard(path, || {
             Array::new_with_metadata(Arc::clone(&self.storage), &node_path, metadata.clone())
-                .map_err(|e| array_create_error(e, path))?;
+                .map_err(|e| array_create_error(e, path))
+        })?;
         let open = Arc::new(OpenArray::new(path, array));
         let mut arrays = self.arrays.lock().unwrap_or_else(PoisonError::into_inner);
         // Another thread may have opened it meanwhile: keep the first, so caches are shared.
@@ -169,11 +146,12 @@ impl Backend for ZarrStore {
     }
 
     fn attribute(&self, path: &str, name: &str) -> BackendResult<Option<AttrValue>> {
-        Ok(self
+        let attributes = self
             .entry(path)?
             .attributes
-            .get(name)
-            .map(attrs::attr_value))
+            .as_ref()
+            .map_err(|p| p.to_error(path))?;
+        Ok(attributes.get(name).map(attrs::attr_value))
     }
 
     fn array_info(&self, path: &str) -> BackendResult<ArrayInfo> {

@@ -99,8 +99,17 @@ fn assert_same(h5: &AnnData, z: &AnnData, ctx: &str) {
     assert_eq!(layers_h5, layers_z, "{ctx} layers");
     assert_eq!(h5.has_raw(), z.has_raw(), "{ctx} raw");
 
-    let sources =
-        std::iter::once(MatrixSource::X).chain(layers_h5.iter().cloned().map(MatrixSource::Layer));
+    if h5.has_raw() {
+        assert_eq!(
+            h5.raw_var_names().ok(),
+            z.raw_var_names().ok(),
+            "{ctx} raw var names"
+        );
+    }
+    let raw = h5.has_raw().then_some(MatrixSource::RawX);
+    let sources = std::iter::once(MatrixSource::X)
+        .chain(layers_h5.iter().cloned().map(MatrixSource::Layer))
+        .chain(raw);
     for source in sources {
         let a = h5
             .matrix(source.clone())
@@ -228,6 +237,13 @@ fn encodings_zarr_stores_read_like_the_h5ad() {
         h5.obs_column("stage"),
         Ok(Column::Categorical { ordered: true, .. })
     ));
+    assert!(h5.has_raw());
+    assert_eq!(
+        h5.matrix(MatrixSource::RawX)
+            .map(|m| (m.n_vars(), m.layout()))
+            .ok(),
+        Some((15, Layout::Csr))
+    );
     for store in [
         "input-v2.zarr",
         "input-v2-chunked.zarr",

@@ -366,7 +366,7 @@ impl ExportFolder {
     }
 
     fn read_f32(&self, path: &str, components: u64) -> Result<Vec<f32>, FormatError> {
-        let count = self.n_cells().checked_mul(components).unwrap_or(u64::MAX);
+        let count = self.n_cells().saturating_mul(components);
         let bytes = self.read_payload(path, checked_len(path, count, 4)?)?;
         decode_le(&bytes).map_err(|source| payload_error(path, source))
     }

@@ -332,7 +332,7 @@ pub fn encode_le<T: LeScalar>(values: &[T]) -> Vec<u8> {
 /// [`PayloadError::RaggedLength`] when the length is not a multiple of the element size.
 pub fn decode_le<T: LeScalar>(bytes: &[u8]) -> Result<Vec<T>, PayloadError> {
     let width = std::mem::size_of::<T>();
-    if width == 0 || bytes.len() % width != 0 {
+    if width == 0 || !bytes.len().is_multiple_of(width) {
         return Err(PayloadError::RaggedLength {
             len: bytes.len(),
             width,

@@ -27,9 +27,7 @@ pub use violation::Violation;
 
 use crate::error::FormatError;
 use crate::folder::MAX_JSON_BYTES;
-use crate::model::{
-    CatalogEntry, ConnectivityManifest, DatasetIdentity, ObsManifest, VarManifest,
-};
+use crate::model::{CatalogEntry, ConnectivityManifest, DatasetIdentity, ObsManifest, VarManifest};
 
 /// The result of [`validate()`].
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -191,7 +189,11 @@ fn check_dataset(ctx: &mut Ctx, entry: Option<&CatalogEntry>) -> Option<DatasetI
     let conn: Option<ConnectivityManifest> = if identity.stats.has_connectivity {
         ctx.load(ConnectivityManifest::FILE_NAME, structure::connectivity)
     } else {
-        if ctx.dataset_dir().join(ConnectivityManifest::FILE_NAME).exists() {
+        if ctx
+            .dataset_dir()
+            .join(ConnectivityManifest::FILE_NAME)
+            .exists()
+        {
             let file = ctx.file(ConnectivityManifest::FILE_NAME);
             ctx.push(Violation::UnexpectedManifest { file });
         }

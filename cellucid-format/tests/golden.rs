@@ -169,3 +169,41 @@ fn catalog_round_trips_with_indent() {
     assert_eq!(again, catalog);
 }
 
+#[test]
+fn reader_reports_undeclared_and_damaged_payloads() {
+    use cellucid_format::FormatError;
+    let folder = ExportFolder::open(export_dir("latent-f32")).expect("opens");
+    assert!(matches!(
+        folder.points(3),
+        Err(FormatError::NotDeclared { .. })
+    ));
+    assert!(matches!(
+        folder.gene_values(99),
+        Err(FormatError::NotDeclared { .. })
+    ));
+    assert!(matches!(
+        folder.edges(),
+        Err(FormatError::NotDeclared { .. })
+    ));
+    assert_eq!(folder.obs_index("group"), Some(0));
+    assert_eq!(folder.gene_index("no such gene"), None);
+
+    let tmp = tempfile::tempdir().expect("tempdir");
+    for entry in [
+        "dataset_identity.json",
+        "obs_manifest.json",
+        "var_manifest.json",
+        "points_2d.bin",
+    ] {
+        fs::copy(export_dir("latent-f32").join(entry), tmp.path().join(entry)).expect("copy");
+    }
+    let folder = ExportFolder::open(tmp.path()).expect("opens without payloads");
+    assert!(matches!(folder.gene_values(0), Err(FormatError::Io { .. })));
+    fs::write(tmp.path().join("points_2d.bin"), [0u8; 12]).expect("truncate");
+    assert!(matches!(folder.points(2), Err(FormatError::Payload { .. })));
+    fs::remove_file(tmp.path().join("obs_manifest.json")).expect("rm");
+    assert!(matches!(
+        ExportFolder::open(tmp.path()),
+        Err(FormatError::Io { .. })
+    ));
+}

@@ -6,9 +6,9 @@ use std::io::Write;
 use cellucid_format::gzip::{self, GzipMemberWriter};
 use cellucid_format::{
     decode_le, encode_le, format_python_float, CategoricalField, CategoricalSchema, Category,
-    Centroid, ConnectivityManifest, ContinuousField, ContinuousSchema, DatasetIdentity,
-    Embeddings, ExportSettings, ObsFieldSummary, ObsManifest, ObsSchemas, Source, Stats,
-    ValueBounds, VarManifest, VarSchema, VectorField, VectorFields,
+    Centroid, ConnectivityManifest, ContinuousField, ContinuousSchema, DatasetIdentity, Embeddings,
+    ExportSettings, ObsFieldSummary, ObsManifest, ObsSchemas, Source, Stats, ValueBounds,
+    VarManifest, VarSchema, VectorField, VectorFields,
 };
 use cellucid_quant::Bits;
 use proptest::prelude::*;
@@ -58,20 +58,21 @@ fn compression() -> impl Strategy<Value = Option<u32>> {
 }
 
 fn centroid() -> impl Strategy<Value = Centroid> {
-    (category(), prop::collection::vec(finite(), 1..=3), any::<u64>()).prop_map(
-        |(category, position, n_points)| Centroid {
+    (
+        category(),
+        prop::collection::vec(finite(), 1..=3),
+        any::<u64>(),
+    )
+        .prop_map(|(category, position, n_points)| Centroid {
             category,
             position,
             n_points,
-        },
-    )
+        })
 }
 
 fn obs_manifest() -> impl Strategy<Value = ObsManifest> {
-    let continuous = prop::collection::vec(
-        (any::<u64>(), text(), proptest::option::of(bounds())),
-        0..4,
-    );
+    let continuous =
+        prop::collection::vec((any::<u64>(), text(), proptest::option::of(bounds())), 0..4);
     let categorical = prop::collection::vec(
         (
             any::<u64>(),
@@ -107,21 +108,28 @@ fn obs_manifest() -> impl Strategy<Value = ObsManifest> {
                 .collect(),
             categorical_fields: cat
                 .into_iter()
-                .map(|(index, key, categories, centroids, outlier_bounds)| CategoricalField {
-                    index,
-                    key,
-                    categories,
-                    codes_dtype: "uint16".to_owned(),
-                    codes_missing_value: 65535,
-                    centroids_by_dim: centroids,
-                    outlier_bounds,
-                })
+                .map(
+                    |(index, key, categories, centroids, outlier_bounds)| CategoricalField {
+                        index,
+                        key,
+                        categories,
+                        codes_dtype: "uint16".to_owned(),
+                        codes_missing_value: 65535,
+                        centroids_by_dim: centroids,
+                        outlier_bounds,
+                    },
+                )
                 .collect(),
         })
 }
 
 fn identity() -> impl Strategy<Value = DatasetIdentity> {
-    let stats = (any::<u64>(), any::<u64>(), any::<bool>(), proptest::option::of(any::<u64>()));
+    let stats = (
+        any::<u64>(),
+        any::<u64>(),
+        any::<bool>(),
+        proptest::option::of(any::<u64>()),
+    );
     let files = || prop::collection::btree_map("[1-3]d", text(), 0..3);
     let vector = proptest::option::of((
         proptest::option::of(text()),
@@ -137,66 +145,72 @@ fn identity() -> impl Strategy<Value = DatasetIdentity> {
         (prop::collection::vec(1u32..=3, 0..3), files()),
         prop::collection::vec((text(), proptest::option::of(any::<u64>())), 0..4),
         proptest::option::of((compression(), bits(), bits(), "uint(8|16)")),
-        proptest::option::of((text(), proptest::option::of(text()), proptest::option::of(text()))),
+        proptest::option::of((
+            text(),
+            proptest::option::of(text()),
+            proptest::option::of(text()),
+        )),
         vector,
     )
-        .prop_map(|(names, stats, emb, fields, settings, source, vector)| DatasetIdentity {
-            version: 2,
-            id: names.0,
-            name: names.1,
-            description: names.2,
-            created_at: names.3,
-            cellucid_data_version: names.4,
-            stats: Stats {
-                n_cells: stats.0,
-                n_genes: stats.1,
-                n_obs_fields: fields.len() as u64,
-                n_categorical_fields: 0,
-                n_continuous_fields: 0,
-                has_connectivity: stats.2,
-                n_edges: stats.3,
-            },
-            embeddings: Embeddings {
-                default_dimension: emb.0.last().copied().unwrap_or(1),
-                available_dimensions: emb.0,
-                files: emb.1,
-            },
-            obs_fields: fields
-                .into_iter()
-                .map(|(key, n)| match n {
-                    Some(n) => ObsFieldSummary::category(key, n),
-                    None => ObsFieldSummary::continuous(key),
-                })
-                .collect(),
-            export_settings: settings.map(|(c, v, o, d)| ExportSettings {
-                compression: c,
-                var_quantization: v.map(Bits::bits),
-                obs_continuous_quantization: o.map(Bits::bits),
-                obs_categorical_dtype: d,
-            }),
-            source: source.map(|(name, url, citation)| Source {
-                name,
-                url,
-                citation,
-                filename: None,
-            }),
-            vector_fields: vector.map(|(default_field, fields)| VectorFields {
-                default_field,
-                fields: fields
+        .prop_map(
+            |(names, stats, emb, fields, settings, source, vector)| DatasetIdentity {
+                version: 2,
+                id: names.0,
+                name: names.1,
+                description: names.2,
+                created_at: names.3,
+                cellucid_data_version: names.4,
+                stats: Stats {
+                    n_cells: stats.0,
+                    n_genes: stats.1,
+                    n_obs_fields: fields.len() as u64,
+                    n_categorical_fields: 0,
+                    n_continuous_fields: 0,
+                    has_connectivity: stats.2,
+                    n_edges: stats.3,
+                },
+                embeddings: Embeddings {
+                    default_dimension: emb.0.last().copied().unwrap_or(1),
+                    available_dimensions: emb.0,
+                    files: emb.1,
+                },
+                obs_fields: fields
                     .into_iter()
-                    .map(|(id, (label, dims, files))| {
-                        let field = VectorField {
-                            label,
-                            default_dimension: dims.last().copied().unwrap_or(1),
-                            available_dimensions: dims,
-                            files,
-                            basis: "umap".to_owned(),
-                        };
-                        (id, field)
+                    .map(|(key, n)| match n {
+                        Some(n) => ObsFieldSummary::category(key, n),
+                        None => ObsFieldSummary::continuous(key),
                     })
-                    .collect::<BTreeMap<_, _>>(),
-            }),
-        })
+                    .collect(),
+                export_settings: settings.map(|(c, v, o, d)| ExportSettings {
+                    compression: c,
+                    var_quantization: v.map(Bits::bits),
+                    obs_continuous_quantization: o.map(Bits::bits),
+                    obs_categorical_dtype: d,
+                }),
+                source: source.map(|(name, url, citation)| Source {
+                    name,
+                    url,
+                    citation,
+                    filename: None,
+                }),
+                vector_fields: vector.map(|(default_field, fields)| VectorFields {
+                    default_field,
+                    fields: fields
+                        .into_iter()
+                        .map(|(id, (label, dims, files))| {
+                            let field = VectorField {
+                                label,
+                                default_dimension: dims.last().copied().unwrap_or(1),
+                                available_dimensions: dims,
+                                files,
+                                basis: "umap".to_owned(),
+                            };
+                            (id, field)
+                        })
+                        .collect::<BTreeMap<_, _>>(),
+                }),
+            },
+        )
 }
 
 proptest! {
@@ -317,11 +331,13 @@ proptest! {
     fn damaged_members_are_refused(data in prop::collection::vec(any::<u8>(), 1..2000), at in any::<prop::sample::Index>(), flip in 1u8..=255) {
         let mut member = gzip::encode_member(&data, 6);
         let i = at.index(member.len());
+        // MTIME, XFL and OS (bytes 4..10) and the FTEXT flag carry no data: readers ignore them.
+        prop_assume!(!((4..10).contains(&i) || (i == 3 && flip == 1)));
         member[i] ^= flip;
         // Any single corrupted byte is detected (header, deflate stream, CRC or ISIZE) or,
         // if the deflate stream still decodes, the CRC catches it.
         let decoded = gzip::decode_member(&member, 1 << 20);
-        prop_assert!(decoded.as_ref().map_or(true, |d| d != &data), "corruption at {} undetected", i);
+        prop_assert!(decoded.as_ref().ok() != Some(&data), "corruption at {} undetected", i);
     }
 }
 
@@ -335,8 +351,5 @@ fn trailing_members_are_refused() {
         Err(gzip::GzipError::TrailingData { .. })
     ));
     let short = gzip::encode_member(b"abcdef", 6);
-    assert!(matches!(
-        gzip::decode_member(&short[..short.len() - 1], 100),
-        Err(_)
-    ));
+    assert!(gzip::decode_member(&short[..short.len() - 1], 100).is_err());
 }

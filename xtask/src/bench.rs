@@ -6,6 +6,7 @@
 
 mod export;
 mod measure;
+mod read_x;
 mod serve;
 
 use std::path::{Path, PathBuf};
@@ -27,6 +28,9 @@ enum BenchCommand {
     /// Run one command and write its wall time and peak RSS as JSON (used internally).
     #[command(hide = true)]
     Measure(measure::MeasureArgs),
+    /// Read X once in storage order, nothing else: the floor of an export (used internally).
+    #[command(hide = true)]
+    ReadX(read_x::ReadXArgs),
 }
 
 /// Runs `cargo xtask bench`.
@@ -35,6 +39,7 @@ pub(crate) fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
         BenchCommand::Export(a) => export::run(a),
         BenchCommand::Serve(a) => serve::run(a),
         BenchCommand::Measure(a) => measure::run(a),
+        BenchCommand::ReadX(a) => read_x::run(a),
     }
 }
 

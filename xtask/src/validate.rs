@@ -39,7 +39,10 @@ pub(crate) fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
         render(&report)
     };
     let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
         // A closed pipe (e.g. `| head`) is not an error of the validation.
         Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => {
             return Err(err).context("writing the report");
@@ -67,7 +70,10 @@ fn render(report: &Report) -> String {
     for (i, violation) in report.violations.iter().enumerate() {
         let rule = serde_json::to_value(violation)
             .ok()
-            .and_then(|v| v.get("violation").and_then(|r| r.as_str().map(str::to_owned)))
+            .and_then(|v| {
+                v.get("violation")
+                    .and_then(|r| r.as_str().map(str::to_owned))
+            })
             .unwrap_or_default();
         out.push_str(&format!("{:>4}. [{rule}] {violation}\n", i + 1));
     }

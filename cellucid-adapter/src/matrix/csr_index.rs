@@ -157,6 +157,7 @@ impl ColumnIndex {
         n_vars: usize,
         dtype: DType,
         dir: &Path,
+        batch: u64,
     ) -> Result<ColumnIndex, ReadError> {
         let nnz = indptr.last().copied().unwrap_or(0);
         let ix_path = join(path, "indices");
@@ -177,7 +178,7 @@ impl ColumnIndex {
             )
         };
         let mut counts = vec![0u64; n_vars];
-        let batches = spans(nnz, BATCH_ENTRIES);
+        let batches = spans(nnz, batch);
         let mut pending = match batches.first() {
             Some(r) => Some(read_genes(r)?),
             None => None,
@@ -222,9 +223,12 @@ impl ColumnIndex {
             let r = indptr[rows.start]..indptr[rows.end];
             let genes = read_genes(&r)?;
             let data = b.read(&data_path, std::slice::from_ref(&r))?;
+            if data.len() != genes.len() {
+                return Err(ReadError::malformed(&data_path, format!("range {r:?} gave {} values for {} indices", data.len(), genes.len())));
+            }
             Ok((genes, to_le_bytes(&data)))
         };
-        let row_spans = row_batches(indptr, BATCH_ENTRIES);
+        let row_spans = row_batches(indptr, batch);
         let mut pending = match row_spans.first() {
             Some(r) => Some(read_rows(r)?),
             None => None,

@@ -38,6 +38,7 @@ pub(super) fn dtype_of(data_type: &DataType) -> Result<DType, String> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use zarrs::array::data_type;
 

@@ -1,7 +1,6 @@
 //! `zarrs` errors → [`BackendError`], always naming the element path.
 
 use zarrs::array::{ArrayCreateError, ArrayError, CodecError};
-use zarrs::node::NodeCreateError;
 use zarrs::storage::StorageError;
 
 use crate::backend::BackendError;
@@ -18,17 +17,6 @@ fn io(source: &std::io::Error, path: &str) -> BackendError {
 pub(super) fn storage_error(e: StorageError, path: &str) -> BackendError {
     match e {
         StorageError::IOError(source) => io(&source, path),
-        other => BackendError::Corrupt {
-            path: path.to_string(),
-            message: other.to_string(),
-        },
-    }
-}
-
-/// A failure while walking the hierarchy below `path`.
-pub(super) fn node_error(e: NodeCreateError, path: &str) -> BackendError {
-    match e {
-        NodeCreateError::StorageError(s) => storage_error(s, path),
         other => BackendError::Corrupt {
             path: path.to_string(),
             message: other.to_string(),

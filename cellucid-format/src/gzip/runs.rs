@@ -14,8 +14,8 @@
 //!   that is smaller;
 //! * the CRC-32 is computed from the column too: stored bytes through a byte table, each run
 //!   in `O(log L)` table steps (see `runs/crc.rs`);
-//! * the member is framed with [`header_bytes`](super::header_bytes) and
-//!   [`trailer_bytes`](super::trailer_bytes) (format.md §19 header rules).
+//! * the member is framed with [`header_bytes`] and
+//!   [`trailer_bytes`] (format.md §19 header rules).
 //!
 //! Work and memory are `O(nnz + n_rows / 258)` (the second term is the output's own size);
 //! the dense payload is never built and nothing is searched.
@@ -25,9 +25,9 @@
 //! the runs again by hashing. The deflate bit format (RFC 1951) is small and fully specified,
 //! and every output is checked by inflating it with flate2 in the tests.
 //!
-//! **When to use it.** [`encode_column_member`] picks this encoder when the column is sparse
-//! enough ([`RUNS_MAX_DENSITY`], measured against zlib level 6) and the general encoder on the
-//! dense bytes otherwise.
+//! **When to use it.** [`encode_column_member`] uses this encoder alone when the column is
+//! sparse enough ([`RUNS_ONLY_MAX_DENSITY`], measured against zlib level 6), and above that
+//! density also runs the general encoder on the dense bytes and keeps the smaller member.
 
 mod bits;
 mod crc;
@@ -41,9 +41,11 @@ use self::huffman::{canonical_codes, code_lengths, rle_lengths};
 use super::{encode_member, header_bytes, trailer_bytes};
 
 /// Largest density (stored entries / rows) at which [`encode_column_member`] uses the run
-/// encoder; above it, the general encoder is used (its matches across stored values win when
-/// runs are short). Chosen from the measurements in the crate README.
-pub const RUNS_MAX_DENSITY: f64 = 0.5;
+/// encoder alone. Above it, runs are short enough that a general encoder's matches across
+/// stored values can win, so both encoders run and the smaller member is kept. Chosen from the
+/// measurements in `tests/gzip_runs_size.rs` (the run encoder was smaller than zlib level 6 at
+/// every density up to 15 % for u8 and u16 codes).
+pub const RUNS_ONLY_MAX_DENSITY: f64 = 0.1;
 
 /// A sparse column that cannot be encoded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -82,38 +84,53 @@ pub enum RunsError {
     },
 }
 
-/// Which encoder [`encode_column_member`] uses.
+/// Which encoder(s) [`encode_column_member`] tries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EncoderChoice {
-    /// [`encode_runs_member`]: tokens straight from the sparse column.
+    /// Only [`encode_runs_member`]: tokens straight from the sparse column.
     Runs,
-    /// [`encode_member`](super::encode_member) on the dense bytes.
-    General,
+    /// Both the run encoder and [`encode_member`] on the dense bytes;
+    /// the smaller member wins (the run encoder on a tie).
+    Smallest,
 }
 
-/// The encoder [`encode_column_member`] picks for `nnz` stored entries out of `n_rows`.
+/// What [`encode_column_member`] does for `nnz` stored entries out of `n_rows`.
 pub fn choose_encoder(nnz: usize, n_rows: usize) -> EncoderChoice {
-    if (nnz as f64) <= RUNS_MAX_DENSITY * n_rows as f64 {
+    if (nnz as f64) <= RUNS_ONLY_MAX_DENSITY * n_rows as f64 {
         EncoderChoice::Runs
     } else {
-        EncoderChoice::General
+        EncoderChoice::Smallest
     }
 }
 
 /// Encodes a quantized sparse column as one gzip member, choosing the encoder with
-/// [`choose_encoder`]. `level` sets the header's XFL (and the general encoder's level).
+/// [`choose_encoder`]. `level` sets the header's XFL (and the general encoder's level). The
+/// result is never larger than the general encoder's member at `level`, and for sparse columns
+/// costs `O(nnz)` instead of a dense deflate.
 ///
 /// # Errors
 /// [`RunsError`] when the column is malformed (rows not ascending, out of range, or not paired
 /// with codes).
-pub fn encode_column_member<C: Code>(column: &SparseQuantized<C>, level: u32) -> Result<Vec<u8>, RunsError> {
+pub fn encode_column_member<C: Code>(
+    column: &SparseQuantized<C>,
+    level: u32,
+) -> Result<Vec<u8>, RunsError> {
+    let runs = encode_runs_member(
+        &column.rows,
+        &column.codes,
+        column.fill_code,
+        column.n_rows,
+        level,
+    )?;
     match choose_encoder(column.nnz(), column.n_rows) {
-        EncoderChoice::Runs => {
-            encode_runs_member(&column.rows, &column.codes, column.fill_code, column.n_rows, level)
-        }
-        EncoderChoice::General => {
-            check_column(&column.rows, &column.codes, column.n_rows)?;
-            Ok(encode_member(&codes_to_le_bytes(&column.to_dense()), level))
+        EncoderChoice::Runs => Ok(runs),
+        EncoderChoice::Smallest => {
+            let general = encode_member(&codes_to_le_bytes(&column.to_dense()), level);
+            Ok(if general.len() < runs.len() {
+                general
+            } else {
+                runs
+            })
         }
     }
 }
@@ -133,7 +150,13 @@ pub fn encode_runs_member<C: Code>(
     level: u32,
 ) -> Result<Vec<u8>, RunsError> {
     check_column(rows, codes, n_rows)?;
-    let column = Column { rows, codes, fill, n_rows: n_rows as u64, width: C::WIDTH.byte_width() };
+    let column = Column {
+        rows,
+        codes,
+        fill,
+        n_rows: n_rows as u64,
+        width: C::WIDTH.byte_width(),
+    };
 
     // Pass 1: symbol frequencies and the CRC.
     let mut freqs = Frequencies::new();
@@ -157,15 +180,26 @@ pub fn encode_runs_member<C: Code>(
 
 fn check_column<C>(rows: &[u32], codes: &[C], n_rows: usize) -> Result<(), RunsError> {
     if rows.len() != codes.len() {
-        return Err(RunsError::LengthMismatch { rows: rows.len(), codes: codes.len() });
+        return Err(RunsError::LengthMismatch {
+            rows: rows.len(),
+            codes: codes.len(),
+        });
     }
     for (position, &row) in rows.iter().enumerate() {
         if row as usize >= n_rows {
-            return Err(RunsError::RowOutOfRange { position, row, n_rows });
+            return Err(RunsError::RowOutOfRange {
+                position,
+                row,
+                n_rows,
+            });
         }
         if let Some(&previous) = position.checked_sub(1).and_then(|p| rows.get(p)) {
             if previous >= row {
-                return Err(RunsError::NotAscending { position, row, previous });
+                return Err(RunsError::NotAscending {
+                    position,
+                    row,
+                    previous,
+                });
             }
         }
     }
@@ -263,10 +297,12 @@ impl<C: Code> Column<'_, C> {
 /// `(symbol, extra bits, extra value)` of a match length (RFC 1951 §3.2.5).
 const fn length_symbol(len: u16) -> (u16, u8, u16) {
     const BASE: [u16; 29] = [
-        3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131,
-        163, 195, 227, 258,
+        3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115,
+        131, 163, 195, 227, 258,
     ];
-    const EXTRA: [u8; 29] = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0];
+    const EXTRA: [u8; 29] = [
+        0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0,
+    ];
     if len >= 258 {
         return (285, 0, 0);
     }
@@ -297,7 +333,11 @@ struct Frequencies {
 
 impl Frequencies {
     fn new() -> Self {
-        Self { lit: [0; 286], dist: [0; 30], extra_bits: 0 }
+        Self {
+            lit: [0; 286],
+            dist: [0; 30],
+            extra_bits: 0,
+        }
     }
 }
 
@@ -317,7 +357,9 @@ impl Sink for Frequencies {
 }
 
 /// Order in which code-length code lengths are sent (RFC 1951 §3.2.7).
-const CL_ORDER: [usize; 19] = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15];
+const CL_ORDER: [usize; 19] = [
+    16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15,
+];
 
 /// The chosen Huffman codes of the single block.
 struct Block {
@@ -337,16 +379,22 @@ struct Block {
 }
 
 fn fixed_lit_lengths() -> Vec<u8> {
-    (0..288).map(|s| match s {
-        0..=143 => 8,
-        144..=255 => 9,
-        256..=279 => 7,
-        _ => 8,
-    }).collect()
+    (0..288)
+        .map(|s| match s {
+            0..=143 => 8,
+            144..=255 => 9,
+            256..=279 => 7,
+            _ => 8,
+        })
+        .collect()
 }
 
 fn cost(freqs: &[u32], lengths: &[u8]) -> u64 {
-    freqs.iter().zip(lengths).map(|(&f, &l)| u64::from(f) * u64::from(l)).sum()
+    freqs
+        .iter()
+        .zip(lengths)
+        .map(|(&f, &l)| u64::from(f) * u64::from(l))
+        .sum()
 }
 
 impl Block {
@@ -354,16 +402,32 @@ impl Block {
     fn plan(freqs: &Frequencies) -> Self {
         let lit_len = code_lengths(&freqs.lit, 15);
         let dist_len = code_lengths(&freqs.dist, 15);
-        let hlit = lit_len.iter().rposition(|&l| l > 0).map_or(0, |p| p + 1).max(257);
-        let hdist = dist_len.iter().rposition(|&l| l > 0).map_or(0, |p| p + 1).max(1);
-        let all: Vec<u8> = lit_len[..hlit].iter().chain(&dist_len[..hdist]).copied().collect();
+        let hlit = lit_len
+            .iter()
+            .rposition(|&l| l > 0)
+            .map_or(0, |p| p + 1)
+            .max(257);
+        let hdist = dist_len
+            .iter()
+            .rposition(|&l| l > 0)
+            .map_or(0, |p| p + 1)
+            .max(1);
+        let all: Vec<u8> = lit_len[..hlit]
+            .iter()
+            .chain(&dist_len[..hdist])
+            .copied()
+            .collect();
         let rle = rle_lengths(&all);
         let mut cl_freq = [0u32; 19];
         for s in &rle {
             cl_freq[usize::from(s.symbol)] += 1;
         }
         let cl_len = code_lengths(&cl_freq, 7);
-        let hclen = CL_ORDER.iter().rposition(|&s| cl_len[s] > 0).map_or(0, |p| p + 1).max(4);
+        let hclen = CL_ORDER
+            .iter()
+            .rposition(|&s| cl_len[s] > 0)
+            .map_or(0, |p| p + 1)
+            .max(4);
         let header_bits = 3
             + 14
             + 3 * hclen as u64
@@ -371,8 +435,10 @@ impl Block {
                 .iter()
                 .map(|s| u64::from(cl_len[usize::from(s.symbol)]) + u64::from(s.extra_bits))
                 .sum::<u64>();
-        let dynamic_bits =
-            header_bits + cost(&freqs.lit, &lit_len) + cost(&freqs.dist, &dist_len) + freqs.extra_bits;
+        let dynamic_bits = header_bits
+            + cost(&freqs.lit, &lit_len)
+            + cost(&freqs.dist, &dist_len)
+            + freqs.extra_bits;
 
         let fixed_lit = fixed_lit_lengths();
         let fixed_dist = vec![5u8; 30];
@@ -449,7 +515,10 @@ struct Emitter<'a> {
 impl Emitter<'_> {
     #[inline]
     fn symbol(&mut self, sym: usize) {
-        self.w.put(u32::from(self.block.lit_code[sym]), u32::from(self.block.lit_len[sym]));
+        self.w.put(
+            u32::from(self.block.lit_code[sym]),
+            u32::from(self.block.lit_len[sym]),
+        );
     }
 }
 
@@ -468,7 +537,10 @@ impl Sink for Emitter<'_> {
         }
         // Distances 1 and 2 are codes 0 and 1, without extra bits.
         let d = usize::from(dist - 1);
-        self.w.put(u32::from(self.block.dist_code[d]), u32::from(self.block.dist_len[d]));
+        self.w.put(
+            u32::from(self.block.dist_code[d]),
+            u32::from(self.block.dist_len[d]),
+        );
     }
 }
 
@@ -491,11 +563,19 @@ mod tests {
     fn malformed_columns_are_refused() {
         assert_eq!(
             encode_runs_member(&[1, 1], &[3u8, 4], 0, 4, 6),
-            Err(RunsError::NotAscending { position: 1, row: 1, previous: 1 })
+            Err(RunsError::NotAscending {
+                position: 1,
+                row: 1,
+                previous: 1
+            })
         );
         assert_eq!(
             encode_runs_member(&[4], &[3u8], 0, 4, 6),
-            Err(RunsError::RowOutOfRange { position: 0, row: 4, n_rows: 4 })
+            Err(RunsError::RowOutOfRange {
+                position: 0,
+                row: 4,
+                n_rows: 4
+            })
         );
         assert_eq!(
             encode_runs_member(&[1], &[3u8, 4], 0, 4, 6),

@@ -47,10 +47,18 @@ pub(super) fn check(ctx: &mut Ctx, id: &DatasetIdentity, entry: Option<&CatalogE
     check_stats(ctx, &file, id);
     check_embeddings(ctx, &file, id);
     if let Some(settings) = &id.export_settings {
-        check_compression(ctx, &file, "$.export_settings.compression", settings.compression);
+        check_compression(
+            ctx,
+            &file,
+            "$.export_settings.compression",
+            settings.compression,
+        );
         for (key, value) in [
             ("var_quantization", settings.var_quantization),
-            ("obs_continuous_quantization", settings.obs_continuous_quantization),
+            (
+                "obs_continuous_quantization",
+                settings.obs_continuous_quantization,
+            ),
         ] {
             check_quantization(ctx, &file, &format!("$.export_settings.{key}"), value);
         }
@@ -91,7 +99,11 @@ fn check_stats(ctx: &mut Ctx, file: &str, id: &DatasetIdentity) {
             ),
         });
     }
-    let n_cat = id.obs_fields.iter().filter(|f| f.kind == ObsFieldKind::Category).count() as u64;
+    let n_cat = id
+        .obs_fields
+        .iter()
+        .filter(|f| f.kind == ObsFieldKind::Category)
+        .count() as u64;
     let n_cont = id.obs_fields.len() as u64 - n_cat;
     if id.obs_fields.len() as u64 != s.n_obs_fields
         || n_cat != s.n_categorical_fields
@@ -132,7 +144,12 @@ fn check_stats(ctx: &mut Ctx, file: &str, id: &DatasetIdentity) {
 
 fn check_embeddings(ctx: &mut Ctx, file: &str, id: &DatasetIdentity) {
     let emb = &id.embeddings;
-    check_dims(ctx, file, "$.embeddings.available_dimensions", &emb.available_dimensions);
+    check_dims(
+        ctx,
+        file,
+        "$.embeddings.available_dimensions",
+        &emb.available_dimensions,
+    );
     if !emb.available_dimensions.contains(&emb.default_dimension) {
         ctx.push(Violation::DefaultDimension {
             file: file.to_owned(),
@@ -141,7 +158,13 @@ fn check_embeddings(ctx: &mut Ctx, file: &str, id: &DatasetIdentity) {
             found: emb.default_dimension,
         });
     }
-    check_files_keys(ctx, file, "$.embeddings.files", &emb.available_dimensions, emb.files.keys());
+    check_files_keys(
+        ctx,
+        file,
+        "$.embeddings.files",
+        &emb.available_dimensions,
+        emb.files.keys(),
+    );
     for (key, path) in &emb.files {
         check_path(ctx, file, &format!("$.embeddings.files.{key}"), path);
     }
@@ -204,7 +227,13 @@ fn check_vector_fields(ctx: &mut Ctx, file: &str, id: &DatasetIdentity) {
                 found: field.default_dimension,
             });
         }
-        check_files_keys(ctx, file, &format!("{base}.files"), dims, field.files.keys());
+        check_files_keys(
+            ctx,
+            file,
+            &format!("{base}.files"),
+            dims,
+            field.files.keys(),
+        );
         for (key, path) in &field.files {
             check_path(ctx, file, &format!("{base}.files.{key}"), path);
         }

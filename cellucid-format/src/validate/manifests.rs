@@ -9,10 +9,7 @@ use crate::model::{
     CategoricalField, ConnectivityManifest, ContinuousField, DatasetIdentity, ObsFieldKind,
     ObsManifest, VarManifest,
 };
-use crate::payload::{
-    expand_pattern, gz_suffix, vector_path,
-    CodesDtype,
-};
+use crate::payload::{expand_pattern, gz_suffix, vector_path, CodesDtype};
 
 /// Browser working-set limit (512 MiB).
 pub(super) const WORKING_SET_LIMIT: u64 = 512 << 20;
@@ -30,7 +27,11 @@ impl Docs<'_> {
     pub(super) fn compression(&self) -> Option<u32> {
         match self.obs {
             Some(obs) => obs.compression,
-            None => self.identity.export_settings.as_ref().and_then(|s| s.compression),
+            None => self
+                .identity
+                .export_settings
+                .as_ref()
+                .and_then(|s| s.compression),
         }
     }
 }
@@ -68,8 +69,16 @@ fn check_obs(ctx: &mut Ctx, identity: &DatasetIdentity, obs: &ObsManifest) {
     check_compression(ctx, &file, "$.compression", obs.compression);
     let schemas = &obs.obs_schemas;
     for (name, present, fields) in [
-        ("continuous", schemas.continuous.is_some(), obs.continuous_fields.len()),
-        ("categorical", schemas.categorical.is_some(), obs.categorical_fields.len()),
+        (
+            "continuous",
+            schemas.continuous.is_some(),
+            obs.continuous_fields.len(),
+        ),
+        (
+            "categorical",
+            schemas.categorical.is_some(),
+            obs.categorical_fields.len(),
+        ),
     ] {
         if present != (fields > 0) {
             ctx.push(Violation::SchemaPresence {
@@ -86,15 +95,39 @@ fn check_obs(ctx: &mut Ctx, identity: &DatasetIdentity, obs: &ObsManifest) {
             Some(enc) => {
                 quantized = Some(enc.bits().is_some());
                 let ending = format!("{{index}}.values.{}", enc.ext());
-                check_pattern(ctx, &file, &format!("{path}.pathPattern"), &schema.path_pattern, &ending, false, obs.compression);
+                check_pattern(
+                    ctx,
+                    &file,
+                    &format!("{path}.pathPattern"),
+                    &schema.path_pattern,
+                    &ending,
+                    false,
+                    obs.compression,
+                );
             }
-            None => invalid_schema(ctx, &file, path, &schema.ext, &schema.dtype, schema.quantized, schema.quantization_bits),
+            None => invalid_schema(
+                ctx,
+                &file,
+                path,
+                &schema.ext,
+                &schema.dtype,
+                schema.quantized,
+                schema.quantization_bits,
+            ),
         }
     }
     let mut outliers_quantized = None;
     if let Some(schema) = &schemas.categorical {
         let path = "$._obsSchemas.categorical";
-        check_pattern(ctx, &file, &format!("{path}.codesPathPattern"), &schema.codes_path_pattern, "{index}.codes.{ext}", true, obs.compression);
+        check_pattern(
+            ctx,
+            &file,
+            &format!("{path}.codesPathPattern"),
+            &schema.codes_path_pattern,
+            "{index}.codes.{ext}",
+            true,
+            obs.compression,
+        );
         match schema.outlier_encoding() {
             Some(enc) => {
                 outliers_quantized = Some(enc.bits().is_some());
@@ -112,13 +145,30 @@ fn check_obs(ctx: &mut Ctx, identity: &DatasetIdentity, obs: &ObsManifest) {
         }
     }
     // Indices and keys over both arrays.
-    let cont_ids = obs.continuous_fields.iter().map(|f| (f.index, f.key.as_str()));
-    let cat_ids = obs.categorical_fields.iter().map(|f| (f.index, f.key.as_str()));
+    let cont_ids = obs
+        .continuous_fields
+        .iter()
+        .map(|f| (f.index, f.key.as_str()));
+    let cat_ids = obs
+        .categorical_fields
+        .iter()
+        .map(|f| (f.index, f.key.as_str()));
     let all: Vec<(u64, &str)> = cont_ids.chain(cat_ids).collect();
     check_indices(ctx, &file, all.iter().map(|(i, _)| *i));
-    check_keys(ctx, &file, "$._continuousFields/_categoricalFields key", all.iter().map(|(_, k)| *k));
+    check_keys(
+        ctx,
+        &file,
+        "$._continuousFields/_categoricalFields key",
+        all.iter().map(|(_, k)| *k),
+    );
     for (i, field) in obs.continuous_fields.iter().enumerate() {
-        check_continuous_tuple(ctx, &file, &format!("$._continuousFields[{i}]"), field, quantized);
+        check_continuous_tuple(
+            ctx,
+            &file,
+            &format!("$._continuousFields[{i}]"),
+            field,
+            quantized,
+        );
     }
     for (i, field) in obs.categorical_fields.iter().enumerate() {
         check_categorical(ctx, &file, i, field, obs.n_points, outliers_quantized);
@@ -149,7 +199,10 @@ fn check_categorical(
         check_bounds(ctx, file, &format!("{path} outlier"), b.min, b.max);
     }
     for (j, label) in field.categories.iter().enumerate() {
-        if field.categories[..j].iter().any(|prev| prev.same_label(label)) {
+        if field.categories[..j]
+            .iter()
+            .any(|prev| prev.same_label(label))
+        {
             ctx.push(Violation::DuplicateCategory {
                 file: file.to_owned(),
                 field: field.key.clone(),
@@ -209,7 +262,10 @@ fn check_categorical(
                     dim: dim_key.clone(),
                     label: label.clone(),
                 });
-            } else if seen.iter().any(|s: &&crate::model::Category| s.same_label(&c.category)) {
+            } else if seen
+                .iter()
+                .any(|s: &&crate::model::Category| s.same_label(&c.category))
+            {
                 ctx.push(Violation::DuplicateCentroidCategory {
                     file: file.to_owned(),
                     field: field.key.clone(),
@@ -224,7 +280,10 @@ fn check_categorical(
                     field: field.key.clone(),
                     dim: dim_key.clone(),
                     label,
-                    detail: format!("position has {} values, expected {dim} finite numbers", c.position.len()),
+                    detail: format!(
+                        "position has {} values, expected {dim} finite numbers",
+                        c.position.len()
+                    ),
                 });
             }
             if c.n_points > n_cells {
@@ -247,19 +306,28 @@ fn check_obs_fields_order(ctx: &mut Ctx, identity: &DatasetIdentity, obs: &ObsMa
         .iter()
         .map(|f| (f.key.clone(), ObsFieldKind::Continuous, None))
         .chain(obs.categorical_fields.iter().map(|f| {
-            (f.key.clone(), ObsFieldKind::Category, Some(f.categories.len() as u64))
+            (
+                f.key.clone(),
+                ObsFieldKind::Category,
+                Some(f.categories.len() as u64),
+            )
         }))
         .collect();
     let describe = |e: Option<(&str, ObsFieldKind, Option<u64>)>| match e {
         None => "nothing".to_owned(),
         Some((k, ObsFieldKind::Continuous, _)) => format!("{{key: {k:?}, kind: continuous}}"),
         Some((k, ObsFieldKind::Category, n)) => {
-            format!("{{key: {k:?}, kind: category, n_categories: {}}}", n.unwrap_or(0))
+            format!(
+                "{{key: {k:?}, kind: category, n_categories: {}}}",
+                n.unwrap_or(0)
+            )
         }
     };
     let len = expanded.len().max(identity.obs_fields.len());
     for position in 0..len {
-        let want = expanded.get(position).map(|(k, kind, n)| (k.as_str(), *kind, *n));
+        let want = expanded
+            .get(position)
+            .map(|(k, kind, n)| (k.as_str(), *kind, *n));
         let have = identity
             .obs_fields
             .get(position)
@@ -310,9 +378,25 @@ fn check_var(ctx: &mut Ctx, docs: &Docs<'_>, var: &VarManifest) {
                 });
             }
             let ending = format!("{{index}}.values.{}", enc.ext());
-            check_pattern(ctx, &file, "$._varSchema.pathPattern", &schema.path_pattern, &ending, false, var.compression);
+            check_pattern(
+                ctx,
+                &file,
+                "$._varSchema.pathPattern",
+                &schema.path_pattern,
+                &ending,
+                false,
+                var.compression,
+            );
         }
-        None => invalid_schema(ctx, &file, "$._varSchema", &schema.ext, &schema.dtype, schema.quantized, schema.quantization_bits),
+        None => invalid_schema(
+            ctx,
+            &file,
+            "$._varSchema",
+            &schema.ext,
+            &schema.dtype,
+            schema.quantized,
+            schema.quantization_bits,
+        ),
     }
     if var.fields.len() as u64 != docs.identity.stats.n_genes {
         ctx.push(Violation::CountMismatch {
@@ -324,7 +408,12 @@ fn check_var(ctx: &mut Ctx, docs: &Docs<'_>, var: &VarManifest) {
         });
     }
     check_indices(ctx, &file, var.fields.iter().map(|f| f.index));
-    check_keys(ctx, &file, "$.fields name", var.fields.iter().map(|f| f.key.as_str()));
+    check_keys(
+        ctx,
+        &file,
+        "$.fields name",
+        var.fields.iter().map(|f| f.key.as_str()),
+    );
     for (i, field) in var.fields.iter().enumerate() {
         check_continuous_tuple(ctx, &file, &format!("$.fields[{i}]"), field, quantized);
     }
@@ -344,9 +433,16 @@ fn check_connectivity(ctx: &mut Ctx, docs: &Docs<'_>, conn: &ConnectivityManifes
         });
     }
     if n != stats.n_cells {
-        ctx.push(count_mismatch(&file, "$.n_cells", stats.n_cells, n, "dataset_identity.json stats.n_cells"));
+        ctx.push(count_mismatch(
+            &file,
+            "$.n_cells",
+            stats.n_cells,
+            n,
+            "dataset_identity.json stats.n_cells",
+        ));
     }
-    let max_edges = (u128::from(n) * u128::from(n.saturating_sub(1)) / 2).min(u128::from(u64::MAX)) as u64;
+    let max_edges =
+        (u128::from(n) * u128::from(n.saturating_sub(1)) / 2).min(u128::from(u64::MAX)) as u64;
     if conn.n_edges > max_edges {
         ctx.push(Violation::TooManyEdges {
             file: file.clone(),
@@ -356,7 +452,13 @@ fn check_connectivity(ctx: &mut Ctx, docs: &Docs<'_>, conn: &ConnectivityManifes
     }
     if let Some(n_edges) = stats.n_edges {
         if n_edges != conn.n_edges {
-            ctx.push(count_mismatch(&file, "$.n_edges", n_edges, conn.n_edges, "dataset_identity.json stats.n_edges"));
+            ctx.push(count_mismatch(
+                &file,
+                "$.n_edges",
+                n_edges,
+                conn.n_edges,
+                "dataset_identity.json stats.n_edges",
+            ));
         }
     }
     let cap = n.saturating_sub(1).min(conn.n_edges);
@@ -406,7 +508,10 @@ fn check_connectivity(ctx: &mut Ctx, docs: &Docs<'_>, conn: &ConnectivityManifes
         }
     }
     let per_edge = if bytes == 2 { 48 } else { 44 };
-    let working_set = conn.n_edges.saturating_mul(per_edge).saturating_add(n.saturating_mul(4));
+    let working_set = conn
+        .n_edges
+        .saturating_mul(per_edge)
+        .saturating_add(n.saturating_mul(4));
     if working_set > WORKING_SET_LIMIT {
         ctx.push(Violation::EdgeWorkingSet {
             file: file.clone(),
@@ -421,7 +526,13 @@ fn check_identity_paths(ctx: &mut Ctx, docs: &Docs<'_>) {
     let file = ctx.file(DatasetIdentity::FILE_NAME);
     let compression = docs.compression();
     for (key, path) in &docs.identity.embeddings.files {
-        check_suffix(ctx, &file, &format!("$.embeddings.files.{key}"), path, compression);
+        check_suffix(
+            ctx,
+            &file,
+            &format!("$.embeddings.files.{key}"),
+            path,
+            compression,
+        );
     }
     if let Some(vf) = &docs.identity.vector_fields {
         for (index, (id, field)) in vf.fields.iter().enumerate() {
@@ -460,21 +571,60 @@ fn check_export_settings(ctx: &mut Ctx, docs: &Docs<'_>) {
     };
     let show = |v: Option<u32>| v.map_or("null".to_owned(), |v| v.to_string());
     if let Some(obs) = docs.obs {
-        mismatch(ctx, "compression", show(settings.compression), show(obs.compression));
+        mismatch(
+            ctx,
+            "compression",
+            show(settings.compression),
+            show(obs.compression),
+        );
         let want = show(settings.obs_continuous_quantization);
-        if let Some(enc) = obs.obs_schemas.continuous.as_ref().and_then(|s| s.encoding()) {
-            mismatch(ctx, "obs_continuous_quantization", want.clone(), show(enc.bits().map(|b| b.bits())));
+        if let Some(enc) = obs
+            .obs_schemas
+            .continuous
+            .as_ref()
+            .and_then(|s| s.encoding())
+        {
+            mismatch(
+                ctx,
+                "obs_continuous_quantization",
+                want.clone(),
+                show(enc.bits().map(|b| b.bits())),
+            );
         }
-        if let Some(enc) = obs.obs_schemas.categorical.as_ref().and_then(|s| s.outlier_encoding()) {
-            mismatch(ctx, "obs_continuous_quantization (outliers)", want, show(enc.bits().map(|b| b.bits())));
+        if let Some(enc) = obs
+            .obs_schemas
+            .categorical
+            .as_ref()
+            .and_then(|s| s.outlier_encoding())
+        {
+            mismatch(
+                ctx,
+                "obs_continuous_quantization (outliers)",
+                want,
+                show(enc.bits().map(|b| b.bits())),
+            );
         }
         let dtype = &settings.obs_categorical_dtype;
-        if let Some(field) = obs.categorical_fields.iter().find(|f| &f.codes_dtype != dtype) {
-            mismatch(ctx, "obs_categorical_dtype", dtype.clone(), field.codes_dtype.clone());
+        if let Some(field) = obs
+            .categorical_fields
+            .iter()
+            .find(|f| &f.codes_dtype != dtype)
+        {
+            mismatch(
+                ctx,
+                "obs_categorical_dtype",
+                dtype.clone(),
+                field.codes_dtype.clone(),
+            );
         }
     }
     if let Some(var) = docs.var {
-        mismatch(ctx, "var_quantization", show(settings.var_quantization), show(var.quantization));
+        mismatch(
+            ctx,
+            "var_quantization",
+            show(settings.var_quantization),
+            show(var.quantization),
+        );
     }
 }
 
@@ -502,20 +652,33 @@ fn check_claimed_paths(ctx: &mut Ctx, docs: &Docs<'_>) {
         if let Some(s) = &obs.obs_schemas.categorical {
             for f in &obs.categorical_fields {
                 let ext = CodesDtype::from_name(&f.codes_dtype).map(|c| c.ext());
-                claims.push((file.clone(), expand_pattern(&s.codes_path_pattern, f.index, ext)));
-                claims.push((file.clone(), expand_pattern(&s.outlier_path_pattern, f.index, None)));
+                claims.push((
+                    file.clone(),
+                    expand_pattern(&s.codes_path_pattern, f.index, ext),
+                ));
+                claims.push((
+                    file.clone(),
+                    expand_pattern(&s.outlier_path_pattern, f.index, None),
+                ));
             }
         }
     }
     if let Some(var) = docs.var {
         let file = ctx.file(VarManifest::FILE_NAME);
         for f in &var.fields {
-            claims.push((file.clone(), expand_pattern(&var.var_schema.path_pattern, f.index, None)));
+            claims.push((
+                file.clone(),
+                expand_pattern(&var.var_schema.path_pattern, f.index, None),
+            ));
         }
     }
     if let Some(conn) = docs.conn {
         let file = ctx.file(ConnectivityManifest::FILE_NAME);
-        for path in [&conn.sources_path, &conn.destinations_path, &conn.weights_path] {
+        for path in [
+            &conn.sources_path,
+            &conn.destinations_path,
+            &conn.weights_path,
+        ] {
             claims.push((file.clone(), path.clone()));
         }
     }
@@ -551,7 +714,13 @@ fn check_n_points(ctx: &mut Ctx, file: &str, n_points: u64, n_cells: u64) {
         });
     }
     if n_points != n_cells {
-        ctx.push(count_mismatch(file, "$.n_points", n_cells, n_points, "dataset_identity.json stats.n_cells"));
+        ctx.push(count_mismatch(
+            file,
+            "$.n_points",
+            n_cells,
+            n_points,
+            "dataset_identity.json stats.n_cells",
+        ));
     }
 }
 
@@ -628,11 +797,22 @@ fn check_pattern(
         });
         return;
     }
-    check_path(ctx, file, path, &expand_pattern(pattern, 0, with_ext.then_some("u8")));
+    check_path(
+        ctx,
+        file,
+        path,
+        &expand_pattern(pattern, 0, with_ext.then_some("u8")),
+    );
 }
 
 /// Reports a path whose `.gz` suffix disagrees with `compression`; returns whether it agrees.
-fn check_suffix(ctx: &mut Ctx, file: &str, path: &str, value: &str, compression: Option<u32>) -> bool {
+fn check_suffix(
+    ctx: &mut Ctx,
+    file: &str,
+    path: &str,
+    value: &str,
+    compression: Option<u32>,
+) -> bool {
     if value.ends_with(".gz") != compression.is_some() {
         ctx.push(Violation::CompressionSuffix {
             file: file.to_owned(),

@@ -27,12 +27,20 @@ pub(super) fn check(ctx: &mut Ctx, docs: &Docs<'_>) {
             if let Some(schema) = &obs.obs_schemas.categorical {
                 for f in &obs.categorical_fields {
                     if let Some(codes) = CodesDtype::from_name(&f.codes_dtype) {
-                        let path = expand_pattern(&schema.codes_path_pattern, f.index, Some(codes.ext()));
+                        let path =
+                            expand_pattern(&schema.codes_path_pattern, f.index, Some(codes.ext()));
                         check_codes(ctx, &path, &f.key, n, codes, f.categories.len());
                     }
                     if let Some(enc) = schema.outlier_encoding() {
                         let path = expand_pattern(&schema.outlier_path_pattern, f.index, None);
-                        check_outliers(ctx, &path, &f.key, n, enc, f.outlier_bounds.map(Bounds::from));
+                        check_outliers(
+                            ctx,
+                            &path,
+                            &f.key,
+                            n,
+                            enc,
+                            f.outlier_bounds.map(Bounds::from),
+                        );
                     }
                 }
             }
@@ -117,7 +125,11 @@ fn check_points(ctx: &mut Ctx, identity: &DatasetIdentity, n: u64) {
         }
         // Raw positions plus the 3-component padded copy (none for 3-D).
         let padded = n.saturating_mul(12);
-        let raw = if dim < 3 { n.saturating_mul(u64::from(dim) * 4) } else { 0 };
+        let raw = if dim < 3 {
+            n.saturating_mul(u64::from(dim) * 4)
+        } else {
+            0
+        };
         let working_set = padded.saturating_add(raw);
         if working_set > WORKING_SET_LIMIT {
             ctx.push(Violation::PositionsWorkingSet {
@@ -204,7 +216,14 @@ fn check_values(
     }
 }
 
-fn check_codes(ctx: &mut Ctx, path: &str, key: &str, n: u64, codes: CodesDtype, n_categories: usize) {
+fn check_codes(
+    ctx: &mut Ctx,
+    path: &str,
+    key: &str,
+    n: u64,
+    codes: CodesDtype,
+    n_categories: usize,
+) {
     let Some(bytes) = read(ctx, path, n, codes.width() as u64) else {
         return;
     };

@@ -57,7 +57,12 @@ fn typed_object<'v>(
 }
 
 /// `value` as an array (absent → `None` silently).
-fn array<'v>(ctx: &mut Ctx, file: &str, path: &str, value: Option<&'v Value>) -> Option<&'v [Value]> {
+fn array<'v>(
+    ctx: &mut Ctx,
+    file: &str,
+    path: &str,
+    value: Option<&'v Value>,
+) -> Option<&'v [Value]> {
     match value? {
         Value::Array(items) => Some(items),
         other => {
@@ -122,8 +127,14 @@ pub(super) fn identity(ctx: &mut Ctx, file: &str, value: &mut Value) {
     if let Some(fields) = array(ctx, file, "$.obs_fields", top.get("obs_fields")) {
         for (i, entry) in fields.iter().enumerate() {
             let path = format!("$.obs_fields[{i}]");
-            let Some(map) = object(ctx, file, &path, Some(entry), &["key", "kind"], &["n_categories"])
-            else {
+            let Some(map) = object(
+                ctx,
+                file,
+                &path,
+                Some(entry),
+                &["key", "kind"],
+                &["n_categories"],
+            ) else {
                 continue;
             };
             let is_category = map.get("kind").and_then(Value::as_str) == Some("category");
@@ -149,13 +160,40 @@ pub(super) fn identity(ctx: &mut Ctx, file: &str, value: &mut Value) {
         "obs_continuous_quantization",
         "obs_categorical_dtype",
     ];
-    object(ctx, file, "$.export_settings", top.get("export_settings"), &settings, &[]);
+    object(
+        ctx,
+        file,
+        "$.export_settings",
+        top.get("export_settings"),
+        &settings,
+        &[],
+    );
     let source_optional = ["url", "citation", "filename"];
-    object(ctx, file, "$.source", top.get("source"), &["name"], &source_optional);
+    object(
+        ctx,
+        file,
+        "$.source",
+        top.get("source"),
+        &["name"],
+        &source_optional,
+    );
     let vf = ["default_field", "fields"];
-    if let Some(vf) = object(ctx, file, "$.vector_fields", top.get("vector_fields"), &vf, &[]) {
+    if let Some(vf) = object(
+        ctx,
+        file,
+        "$.vector_fields",
+        top.get("vector_fields"),
+        &vf,
+        &[],
+    ) {
         if let Some(fields) = typed_object(ctx, file, "$.vector_fields.fields", vf.get("fields")) {
-            let keys = ["label", "basis", "available_dimensions", "default_dimension", "files"];
+            let keys = [
+                "label",
+                "basis",
+                "available_dimensions",
+                "default_dimension",
+                "files",
+            ];
             for (id, field) in fields {
                 let path = format!("$.vector_fields.fields.{id}");
                 object(ctx, file, &path, Some(field), &keys, &[]);
@@ -180,9 +218,23 @@ pub(super) fn obs(ctx: &mut Ctx, file: &str, value: &mut Value) {
         return;
     };
     let schemas = ["continuous", "categorical"];
-    if let Some(s) = object(ctx, file, "$._obsSchemas", top.get("_obsSchemas"), &[], &schemas) {
+    if let Some(s) = object(
+        ctx,
+        file,
+        "$._obsSchemas",
+        top.get("_obsSchemas"),
+        &[],
+        &schemas,
+    ) {
         let cont = ["pathPattern", "ext", "dtype", "quantized"];
-        object(ctx, file, "$._obsSchemas.continuous", s.get("continuous"), &cont, &["quantizationBits"]);
+        object(
+            ctx,
+            file,
+            "$._obsSchemas.continuous",
+            s.get("continuous"),
+            &cont,
+            &["quantizationBits"],
+        );
         let cat = [
             "codesPathPattern",
             "outlierPathPattern",
@@ -190,7 +242,14 @@ pub(super) fn obs(ctx: &mut Ctx, file: &str, value: &mut Value) {
             "outlierDtype",
             "outlierQuantized",
         ];
-        object(ctx, file, "$._obsSchemas.categorical", s.get("categorical"), &cat, &[]);
+        object(
+            ctx,
+            file,
+            "$._obsSchemas.categorical",
+            s.get("categorical"),
+            &cat,
+            &[],
+        );
     }
     let path = "$._categoricalFields";
     if let Some(fields) = array(ctx, file, path, top.get("_categoricalFields")) {
@@ -231,7 +290,14 @@ pub(super) fn var(ctx: &mut Ctx, file: &str, value: &mut Value) {
         return;
     };
     let schema = ["kind", "pathPattern", "ext", "dtype", "quantized"];
-    object(ctx, file, "$._varSchema", top.get("_varSchema"), &schema, &["quantizationBits"]);
+    object(
+        ctx,
+        file,
+        "$._varSchema",
+        top.get("_varSchema"),
+        &schema,
+        &["quantizationBits"],
+    );
 }
 
 /// `connectivity_manifest.json`.

@@ -441,7 +441,9 @@ pub enum Violation {
         max: usize,
     },
     /// `codesMissingValue` does not pair with `codesDtype` (uint8/255, uint16/65535).
-    #[error("{file}: field {field:?} has codesMissingValue {found}, expected {expected} for {dtype}")]
+    #[error(
+        "{file}: field {field:?} has codesMissingValue {found}, expected {expected} for {dtype}"
+    )]
     MissingValueMismatch {
         /// The file.
         file: String,
@@ -455,7 +457,9 @@ pub enum Violation {
         found: u64,
     },
     /// A `centroidsByDim` key is not `"1"`, `"2"` or `"3"`.
-    #[error("{file}: field {field:?} has centroidsByDim key {key:?}, expected \"1\", \"2\" or \"3\"")]
+    #[error(
+        "{file}: field {field:?} has centroidsByDim key {key:?}, expected \"1\", \"2\" or \"3\""
+    )]
     InvalidCentroidDimension {
         /// The file.
         file: String,
@@ -587,7 +591,9 @@ pub enum Violation {
         expected: String,
     },
     /// Weights are not float64/8.
-    #[error("{file}: weight_dtype {weight_dtype:?}/weight_bytes {weight_bytes} must be \"float64\"/8")]
+    #[error(
+        "{file}: weight_dtype {weight_dtype:?}/weight_bytes {weight_bytes} must be \"float64\"/8"
+    )]
     WeightEncoding {
         /// The file.
         file: String,
@@ -634,7 +640,9 @@ pub enum Violation {
         detail: String,
     },
     /// A `.gz` payload's ISIZE differs from the size the manifests imply.
-    #[error("{file}: expected {expected} bytes after decompression, but gzip declares {declared} bytes")]
+    #[error(
+        "{file}: expected {expected} bytes after decompression, but gzip declares {declared} bytes"
+    )]
     GzipSizeMismatch {
         /// The payload.
         file: String,
@@ -654,7 +662,9 @@ pub enum Violation {
         limit: u64,
     },
     /// The positions working set of one dimension exceeds 512 MiB.
-    #[error("{file}: {dim}-D positions need {bytes} bytes, more than the {limit}-byte browser limit")]
+    #[error(
+        "{file}: {dim}-D positions need {bytes} bytes, more than the {limit}-byte browser limit"
+    )]
     PositionsWorkingSet {
         /// The points file.
         file: String,
@@ -716,7 +726,9 @@ pub enum Violation {
         count: u64,
     },
     /// A continuous obs field or gene holds ±Infinity.
-    #[error("{file}: field {field:?} contains {count} infinite values (first at cell {first_cell})")]
+    #[error(
+        "{file}: field {field:?} contains {count} infinite values (first at cell {first_cell})"
+    )]
     InfiniteValues {
         /// The payload.
         file: String,

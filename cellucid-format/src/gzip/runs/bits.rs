@@ -10,7 +10,11 @@ pub(super) struct BitWriter {
 impl BitWriter {
     /// Appends to `out` (which may already hold the gzip header).
     pub(super) fn new(out: Vec<u8>) -> Self {
-        Self { out, acc: 0, n_bits: 0 }
+        Self {
+            out,
+            acc: 0,
+            n_bits: 0,
+        }
     }
 
     /// Writes the low `count` bits of `bits` (`count <= 32`).
@@ -48,6 +52,9 @@ mod tests {
         w.put(0b10, 2);
         w.put(0xFFFF_FFFF, 32);
         w.put(0, 5);
-        assert_eq!(w.finish(), vec![0xAA, 0b1111_1101, 0xFF, 0xFF, 0xFF, 0b0000_0111]);
+        assert_eq!(
+            w.finish(),
+            vec![0xAA, 0b1111_1101, 0xFF, 0xFF, 0xFF, 0b0000_0111]
+        );
     }
 }

@@ -98,7 +98,14 @@ impl RunCrc {
             // P^(2^(k+1)) = P^(2^k) twice: shift by its 2^(k + log_width) bytes, add it again.
             p = shift(&zeros[k + log_width], p) ^ p;
         }
-        Self { register: 0xFFFF_FFFF, bytes: 0, zeros, table, log_width, pattern_powers }
+        Self {
+            register: 0xFFFF_FFFF,
+            bytes: 0,
+            zeros,
+            table,
+            log_width,
+            pattern_powers,
+        }
     }
 
     /// Appends literal bytes.
@@ -119,7 +126,10 @@ impl RunCrc {
         let mut k = 0;
         while rest != 0 {
             if rest & 1 != 0 {
-                if let (Some(t), Some(&c)) = (self.zeros.get(k + self.log_width), self.pattern_powers.get(k)) {
+                if let (Some(t), Some(&c)) = (
+                    self.zeros.get(k + self.log_width),
+                    self.pattern_powers.get(k),
+                ) {
                     r = shift(t, r) ^ c;
                 }
             }
@@ -143,7 +153,15 @@ mod tests {
     #[test]
     fn runs_equal_byte_by_byte_crc() {
         for pattern in [&[0u8][..], &[7], &[0, 0], &[0x34, 0x12]] {
-            for (lead, count) in [(0usize, 0u64), (0, 1), (3, 1), (1, 5), (2, 258), (5, 1000), (0, 65_537)] {
+            for (lead, count) in [
+                (0usize, 0u64),
+                (0, 1),
+                (3, 1),
+                (1, 5),
+                (2, 258),
+                (5, 1000),
+                (0, 65_537),
+            ] {
                 let mut crc = RunCrc::new(pattern);
                 let head: Vec<u8> = (0..lead as u8).map(|i| i.wrapping_mul(37)).collect();
                 crc.bytes(&head);
@@ -154,7 +172,11 @@ mod tests {
                     dense.extend_from_slice(pattern);
                 }
                 dense.extend_from_slice(&[9, 8]);
-                assert_eq!(crc.finish(), (crc32fast::hash(&dense), dense.len() as u64), "{pattern:?} {lead} {count}");
+                assert_eq!(
+                    crc.finish(),
+                    (crc32fast::hash(&dense), dense.len() as u64),
+                    "{pattern:?} {lead} {count}"
+                );
             }
         }
     }

@@ -30,8 +30,11 @@ pub(super) fn code_lengths(freqs: &[u32], limit: u8) -> Vec<u8> {
     // Build the tree: leaves 0..n, internal nodes after; parent links give depths.
     let n = symbols.len();
     let mut parent = vec![usize::MAX; 2 * n - 1];
-    let mut heap: BinaryHeap<Reverse<(u64, usize)>> =
-        symbols.iter().enumerate().map(|(i, &s)| Reverse((u64::from(freqs[s]), i))).collect();
+    let mut heap: BinaryHeap<Reverse<(u64, usize)>> = symbols
+        .iter()
+        .enumerate()
+        .map(|(i, &s)| Reverse((u64::from(freqs[s]), i)))
+        .collect();
     let mut next = n;
     while heap.len() > 1 {
         let (Some(Reverse((fa, a))), Some(Reverse((fb, b)))) = (heap.pop(), heap.pop()) else {
@@ -54,7 +57,9 @@ pub(super) fn code_lengths(freqs: &[u32], limit: u8) -> Vec<u8> {
         bl_count[(*d as usize).min(limit_us)] += 1;
     }
     let full = 1u64 << limit;
-    let mut total: u64 = (1..=limit_us).map(|l| u64::from(bl_count[l]) << (limit_us - l)).sum();
+    let mut total: u64 = (1..=limit_us)
+        .map(|l| u64::from(bl_count[l]) << (limit_us - l))
+        .sum();
     while total > full {
         bl_count[limit_us] -= 1;
         for l in (1..limit_us).rev() {
@@ -119,7 +124,11 @@ pub(super) struct LengthSymbol {
 
 impl LengthSymbol {
     fn plain(symbol: u8) -> Self {
-        Self { symbol, extra: 0, extra_bits: 0 }
+        Self {
+            symbol,
+            extra: 0,
+            extra_bits: 0,
+        }
     }
 }
 
@@ -135,11 +144,19 @@ pub(super) fn rle_lengths(lengths: &[u8]) -> Vec<LengthSymbol> {
         if value == 0 {
             while run >= 11 {
                 let take = run.min(138);
-                out.push(LengthSymbol { symbol: 18, extra: (take - 11) as u8, extra_bits: 7 });
+                out.push(LengthSymbol {
+                    symbol: 18,
+                    extra: (take - 11) as u8,
+                    extra_bits: 7,
+                });
                 run -= take;
             }
             if run >= 3 {
-                out.push(LengthSymbol { symbol: 17, extra: (run - 3) as u8, extra_bits: 3 });
+                out.push(LengthSymbol {
+                    symbol: 17,
+                    extra: (run - 3) as u8,
+                    extra_bits: 3,
+                });
                 run = 0;
             }
         } else {
@@ -147,7 +164,11 @@ pub(super) fn rle_lengths(lengths: &[u8]) -> Vec<LengthSymbol> {
             run -= 1;
             while run >= 3 {
                 let take = run.min(6);
-                out.push(LengthSymbol { symbol: 16, extra: (take - 3) as u8, extra_bits: 2 });
+                out.push(LengthSymbol {
+                    symbol: 16,
+                    extra: (take - 3) as u8,
+                    extra_bits: 2,
+                });
                 run -= take;
             }
         }
@@ -163,7 +184,11 @@ mod tests {
     use super::*;
 
     fn kraft(lengths: &[u8]) -> f64 {
-        lengths.iter().filter(|&&l| l > 0).map(|&l| 0.5f64.powi(i32::from(l))).sum()
+        lengths
+            .iter()
+            .filter(|&&l| l > 0)
+            .map(|&l| 0.5f64.powi(i32::from(l)))
+            .sum()
     }
 
     #[test]
@@ -199,7 +224,14 @@ mod tests {
 
     #[test]
     fn rle_expands_back() {
-        let lengths: Vec<u8> = [vec![0u8; 150], vec![5; 9], vec![0; 4], vec![3, 3], vec![0; 12]].concat();
+        let lengths: Vec<u8> = [
+            vec![0u8; 150],
+            vec![5; 9],
+            vec![0; 4],
+            vec![3, 3],
+            vec![0; 12],
+        ]
+        .concat();
         let mut back = Vec::new();
         for s in rle_lengths(&lengths) {
             match s.symbol {
