@@ -2,7 +2,7 @@
 //!
 //! A member is the fixed 10-byte header `1F 8B 08 00 | 00 00 00 00 | XFL | FF` (no name, MTIME
 //! 0, XFL `02` at level 9, `04` at level 1, `00` otherwise, OS `FF`), a raw deflate stream
-//! (`flate2` on the pure-Rust `zlib-rs` backend) and the CRC-32 + ISIZE trailer. The decoder
+//! (`flate2` on stock zlib, built from bundled source so its output equals the reference writer's byte for byte) and the CRC-32 + ISIZE trailer. The decoder
 //! checks everything the viewer checks (magic, method, reserved flags, a short header, single
 //! member, ISIZE) plus the CRC, and never allocates more than a caller-given ceiling.
 //!

@@ -1,4 +1,4 @@
-//! The sparse run encoder against flate2 (zlib-rs) level 6 on a 100k-row gene at 7 % density.
+//! The sparse run encoder against flate2 (stock zlib) level 6 on a 100k-row gene at 7 % density.
 //!
 //! Run: `cargo bench -p cellucid-format --bench gzip_runs`. Times are the benchmark thread's
 //! CPU time (see `support/thread_cpu.rs`). The compressed sizes are printed once per input.
