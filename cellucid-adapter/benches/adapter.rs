@@ -7,6 +7,14 @@
 //! `--csc` to `synth_100k_2k_csc.h5ad`, or point `CELLUCID_BENCH_DATA` at another directory.
 //! Missing inputs are skipped with a message.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::needless_range_loop,
+    missing_docs
+)]
+
 use std::hint::black_box;
 use std::path::PathBuf;
 
@@ -14,12 +22,16 @@ use cellucid_adapter::{AnnData, GeneMatrix, MatrixSource};
 use criterion::{criterion_group, criterion_main, Criterion};
 
 fn input(name: &str) -> Option<PathBuf> {
-    let dir = std::env::var_os("CELLUCID_BENCH_DATA").map_or_else(|| PathBuf::from("/work/bench-data"), PathBuf::from);
+    let dir = std::env::var_os("CELLUCID_BENCH_DATA")
+        .map_or_else(|| PathBuf::from("/work/bench-data"), PathBuf::from);
     let p = dir.join(name);
     if p.exists() {
         Some(p)
     } else {
-        eprintln!("skipping: {} not found (see the bench's header for how to generate it)", p.display());
+        eprintln!(
+            "skipping: {} not found (see the bench's header for how to generate it)",
+            p.display()
+        );
         None
     }
 }
@@ -41,7 +53,9 @@ fn full_read(x: &GeneMatrix) -> usize {
 
 fn benches(c: &mut Criterion) {
     if let Some(csr) = input("synth_100k_2k.h5ad") {
-        c.bench_function("open_h5ad_100k_2k", |b| b.iter(|| black_box(AnnData::open(&csr).expect("open"))));
+        c.bench_function("open_h5ad_100k_2k", |b| {
+            b.iter(|| black_box(AnnData::open(&csr).expect("open")))
+        });
         let ad = AnnData::open(&csr).expect("open");
         let x = ad.matrix(MatrixSource::X).expect("X");
         let mut g = c.benchmark_group("csr_100k_2k");

@@ -21,6 +21,14 @@ use crate::values::{DType, Values};
 /// Element count above which reads use `hdf5-reader`'s parallel chunk decoding.
 const PARALLEL_READ_ELEMENTS: usize = 1 << 20;
 
+/// Decoded-chunk cache per file. Reads of anndata arrays are mostly sequential batches and
+/// single columns, so a small cache suffices and keeps the index build's memory bounded.
+const CHUNK_CACHE_BYTES: usize = 8 << 20;
+
+fn open_options() -> hdf5_reader::OpenOptions {
+    hdf5_reader::OpenOptions::default().with_chunk_cache_bytes(CHUNK_CACHE_BYTES)
+}
+
 /// An opened `.h5ad` (HDF5) file. Cheap to share: `Hdf5File` is internally reference counted
 /// and locks its caches itself, so `H5Store` is `Send + Sync`.
 #[derive(Clone)]
@@ -70,7 +78,7 @@ impl H5Store {
     /// [`H5OpenError::NotHdf5`] without the HDF5 signature, [`H5OpenError::Truncated`] when the
     /// file is shorter than its superblock records, I/O and decoding errors otherwise.
     pub fn open(path: &Path) -> Result<H5Store, H5OpenError> {
-        let file = Hdf5File::open(path).map_err(|e| match e {
+        let file = Hdf5File::open_with_options(path, open_options()).map_err(|e| match e {
             H5Error::InvalidMagic => H5OpenError::NotHdf5 {
                 path: path.to_path_buf(),
             },
@@ -90,7 +98,7 @@ impl H5Store {
     /// As [`H5Store::open`].
     pub fn from_bytes(bytes: Vec<u8>, label: &str) -> Result<H5Store, H5OpenError> {
         let path = PathBuf::from(label);
-        let file = Hdf5File::from_vec(bytes).map_err(|e| match e {
+        let file = Hdf5File::from_vec_with_options(bytes, open_options()).map_err(|e| match e {
             H5Error::InvalidMagic => H5OpenError::NotHdf5 { path: path.clone() },
             other => H5OpenError::Backend(convert_error(other, "")),
         })?;

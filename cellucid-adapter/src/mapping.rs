@@ -406,6 +406,7 @@ pub fn labels_of(key: &str, categories: &Categories) -> Result<Vec<Label>, Mappi
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
 mod tests {
     use super::*;
 

@@ -5,8 +5,8 @@
 //! * **CSC**: `indptr` is read when the matrix is opened; a gene is one contiguous range read
 //!   of `indices` and `data`.
 //! * **CSR**: a column index is built once ([`GeneMatrix::build_column_index`], or on the first
-//!   [`GeneMatrix::gene`]) by the two streaming passes described in [`csr_index`]; afterwards
-//!   a gene is one contiguous read from an unnamed temporary file.
+//!   [`GeneMatrix::gene`]) by the single streaming pass described in [`csr_index`]; afterwards
+//!   a gene is one read per run of it in an unnamed temporary file.
 
 mod cache;
 pub mod csr_index;
@@ -447,8 +447,20 @@ impl GeneMatrix {
         }
         let ix_path = join(&self.path, "indices");
         let b = self.store.as_ref();
-        let indices = index_to_u32(&ix_path, b.read(&ix_path, &[lo..hi])?, minors, lo)?;
-        let data = b.read(&join(&self.path, "data"), &[lo..hi])?;
+        let data_path = join(&self.path, "data");
+        // indices and data are independent datasets: decode their chunks concurrently.
+        let (indices, data) = rayon::join(
+            || b.read(&ix_path, std::slice::from_ref(&(lo..hi))),
+            || b.read(&data_path, std::slice::from_ref(&(lo..hi))),
+        );
+        let indices = index_to_u32(&ix_path, indices?, minors, lo)?;
+        let data = data?;
+        if data.len() != indices.len() {
+            return Err(ReadError::malformed(
+                &data_path,
+                format!("{} values for {} indices", data.len(), indices.len()),
+            ));
+        }
         let indptr = self.indptr[major.start..=major.end]
             .iter()
             .map(|&p| p - lo)
@@ -475,9 +487,10 @@ impl GeneMatrix {
             });
         }
         let n_rows = rows.end.saturating_sub(rows.start);
-        let values = self
-            .store
-            .read(&self.path, &[rows.start as u64..rows.end as u64])?;
+        let values = self.store.read(
+            &self.path,
+            std::slice::from_ref(&(rows.start as u64..rows.end as u64)),
+        )?;
         Ok(Matrix2 {
             n_rows,
             n_cols: self.n_vars,

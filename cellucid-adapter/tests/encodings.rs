@@ -3,14 +3,28 @@
 //! columns, numeric/bool/ordered categoricals, nested column names, CSR with int64 indices,
 //! CSC, dense and f16 matrices, layers, raw, sparse obsm, dense obsp.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::needless_range_loop,
+    missing_docs
+)]
+
 use std::path::{Path, PathBuf};
 
 use cellucid_adapter::mapping::{self, Label, MappingError, ObsFieldKind};
-use cellucid_adapter::{AnnData, Categories, Column, DType, GeneColumn, Graph, Layout, MatrixSource, ReadError, Values};
+use cellucid_adapter::{
+    AnnData, Categories, Column, DType, GeneColumn, Graph, Layout, MatrixSource, ReadError, Values,
+};
 use half::f16;
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/adapter")).join(name)
+    Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/fixtures/adapter"
+    ))
+    .join(name)
 }
 
 /// The dense matrix every fixture's X derives from (12 × 5 float32, stored in expected.json).
@@ -21,7 +35,13 @@ fn dense_x() -> Vec<Vec<f32>> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| r.as_array().unwrap().iter().map(|x| x.as_f64().unwrap() as f32).collect())
+        .map(|r| {
+            r.as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_f64().unwrap() as f32)
+                .collect()
+        })
         .collect()
 }
 
@@ -44,22 +64,42 @@ fn strs(v: &[&str]) -> Vec<Label> {
 fn nullable_columns_decode_with_their_masks() {
     let ad = AnnData::open(fixture("nullable_csr_i64.h5ad")).unwrap();
     assert_eq!(ad.n_obs(), 12);
-    let Column::NullableInt { values, missing } = ad.obs_column("nint").unwrap() else { panic!("nint") };
+    let Column::NullableInt { values, missing } = ad.obs_column("nint").unwrap() else {
+        panic!("nint")
+    };
     assert_eq!(values.dtype(), DType::I64);
-    assert_eq!(missing.iter().enumerate().filter(|(_, m)| **m).map(|(i, _)| i).collect::<Vec<_>>(), [1, 4]);
+    assert_eq!(
+        missing
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| **m)
+            .map(|(i, _)| i)
+            .collect::<Vec<_>>(),
+        [1, 4]
+    );
     assert_eq!(values.get_f64(11), Some(-12.0));
-    let ObsFieldKind::Continuous(Values::F64(f)) = mapping::obs_field(&ad, "nint").unwrap().kind else { panic!("nint continuous f64") };
+    let ObsFieldKind::Continuous(Values::F64(f)) = mapping::obs_field(&ad, "nint").unwrap().kind
+    else {
+        panic!("nint continuous f64")
+    };
     assert!(f[1].is_nan() && f[4].is_nan());
     assert_eq!((f[0], f[2], f[11]), (1.0, 3.0, -12.0));
     // No missing value: the stored type is kept.
-    assert_eq!(mapping::obs_field(&ad, "nint_full").unwrap().kind, ObsFieldKind::Continuous(Values::I32((0..12).collect())));
-    let Column::NullableBool { missing, .. } = ad.obs_column("nbool").unwrap() else { panic!("nbool") };
+    assert_eq!(
+        mapping::obs_field(&ad, "nint_full").unwrap().kind,
+        ObsFieldKind::Continuous(Values::I32((0..12).collect()))
+    );
+    let Column::NullableBool { missing, .. } = ad.obs_column("nbool").unwrap() else {
+        panic!("nbool")
+    };
     assert_eq!(missing.iter().filter(|m| **m).count(), 3);
     let (labels, codes) = categorical(&ad, "nbool");
     assert_eq!(labels, [Label::Bool(false), Label::Bool(true)]);
     assert_eq!(&codes[..4], [1, -1, 0, 1]);
     // nullable-string-array: missing → -1, categories sorted by code point.
-    let Column::Strings(s) = ad.obs_column("nstr_raw").unwrap() else { panic!("nstr_raw") };
+    let Column::Strings(s) = ad.obs_column("nstr_raw").unwrap() else {
+        panic!("nstr_raw")
+    };
     assert_eq!(s[1], None);
     let (labels, codes) = categorical(&ad, "nstr_raw");
     assert_eq!(labels, strs(&["B", "a", "b", "é"]));
@@ -74,7 +114,10 @@ fn nullable_columns_decode_with_their_masks() {
 fn categoricals_keep_declared_order_and_typed_labels() {
     let ad = AnnData::open(fixture("nullable_csr_i64.h5ad")).unwrap();
     let (labels, codes) = categorical(&ad, "cat_int");
-    assert_eq!(labels, [Label::Int(3), Label::Int(1), Label::Int(2), Label::Int(99)]);
+    assert_eq!(
+        labels,
+        [Label::Int(3), Label::Int(1), Label::Int(2), Label::Int(99)]
+    );
     assert_eq!(&codes[..4], [0, 1, 0, 2]);
     let (labels, codes) = categorical(&ad, "cat_float");
     assert_eq!(labels, [Label::Float(1.0), Label::Float(2.5)]);
@@ -82,9 +125,19 @@ fn categoricals_keep_declared_order_and_typed_labels() {
     let (labels, codes) = categorical(&ad, "cat_bool");
     assert_eq!(labels, [Label::Bool(false), Label::Bool(true)]);
     assert_eq!(&codes[..4], [1, 0, 1, 1]);
-    let Column::Categorical { categories, codes, ordered } = ad.obs_column("cat_ordered").unwrap() else { panic!("ordered") };
+    let Column::Categorical {
+        categories,
+        codes,
+        ordered,
+    } = ad.obs_column("cat_ordered").unwrap()
+    else {
+        panic!("ordered")
+    };
     assert!(ordered);
-    assert_eq!(categories, Categories::Str(vec!["lo".into(), "mid".into(), "hi".into()]));
+    assert_eq!(
+        categories,
+        Categories::Str(vec!["lo".into(), "mid".into(), "hi".into()])
+    );
     assert_eq!(&codes[..4], [0, 2, 1, -1]);
     // anndata turned the pandas "string" column into a categorical.
     let (labels, _) = categorical(&ad, "nstr");
@@ -101,46 +154,82 @@ fn categoricals_keep_declared_order_and_typed_labels() {
 #[test]
 fn numeric_columns_keep_their_type() {
     let ad = AnnData::open(fixture("nullable_csr_i64.h5ad")).unwrap();
-    assert_eq!(ad.obs_column("u8").unwrap(), Column::Numeric(Values::U8((0..12).collect())));
-    assert_eq!(ad.obs_column("i8").unwrap(), Column::Numeric(Values::I8((-6..6).collect())));
-    let Column::Numeric(Values::F16(h)) = ad.obs_column("half").unwrap() else { panic!("f16") };
+    assert_eq!(
+        ad.obs_column("u8").unwrap(),
+        Column::Numeric(Values::U8((0..12).collect()))
+    );
+    assert_eq!(
+        ad.obs_column("i8").unwrap(),
+        Column::Numeric(Values::I8((-6..6).collect()))
+    );
+    let Column::Numeric(Values::F16(h)) = ad.obs_column("half").unwrap() else {
+        panic!("f16")
+    };
     assert_eq!((h[0], h[11]), (f16::from_f32(-1.0), f16::from_f32(1.0)));
     let fields = mapping::obs_fields(&ad, None).unwrap();
     assert_eq!(fields.len(), ad.obs_columns().len());
-    assert_eq!(ad.obs_columns().last().map(String::as_str), Some("nstr_raw"));
+    assert_eq!(
+        ad.obs_columns().last().map(String::as_str),
+        Some("nstr_raw")
+    );
 }
 
 #[test]
 fn csr_with_int64_indices_serves_every_gene_and_row_batches() {
     let ad = AnnData::open(fixture("nullable_csr_i64.h5ad")).unwrap();
     let dense = dense_x();
-    let x = ad.matrix(MatrixSource::X).unwrap().with_index_batch_entries(3);
+    let x = ad
+        .matrix(MatrixSource::X)
+        .unwrap()
+        .with_index_batch_entries(3);
     assert_eq!((x.layout(), x.dtype()), (Layout::Csr, DType::F64));
     for j in 0..5 {
         let col = x.gene(j).unwrap();
-        let GeneColumn::Sparse { rows, .. } = &col else { panic!("sparse") };
+        let GeneColumn::Sparse { rows, .. } = &col else {
+            panic!("sparse")
+        };
         assert!(rows.windows(2).all(|w| w[0] < w[1]));
         let want: Vec<f64> = column_of(&dense, j).into_iter().map(f64::from).collect();
         assert_eq!(col.to_dense(), Values::F64(want), "gene {j}");
     }
-    assert_eq!(x.gene(2).unwrap(), GeneColumn::Sparse { n: 12, rows: vec![], values: Values::F64(vec![]) });
-    assert!(matches!(x.gene(5), Err(ReadError::GeneOutOfRange { index: 5, .. })));
+    assert_eq!(
+        x.gene(2).unwrap(),
+        GeneColumn::Sparse {
+            n: 12,
+            rows: vec![],
+            values: Values::F64(vec![])
+        }
+    );
+    assert!(matches!(
+        x.gene(5),
+        Err(ReadError::GeneOutOfRange { index: 5, .. })
+    ));
     let block = x.csr_rows(2..5).unwrap();
     assert_eq!(block.indptr.len(), 4);
     assert_eq!(block.indptr[2], block.indptr[1], "row 3 is empty");
-    let row2: Vec<f64> = dense[2].iter().map(|&v| f64::from(v)).filter(|&v| v != 0.0).collect();
+    let row2: Vec<f64> = dense[2]
+        .iter()
+        .map(|&v| f64::from(v))
+        .filter(|&v| v != 0.0)
+        .collect();
     let n2 = block.indptr[1] as usize;
     assert_eq!(block.data.to_f64_vec()[..n2], row2[..]);
     assert!(matches!(x.csc_cols(0..1), Err(ReadError::Layout { .. })));
     // int32 layer, raw/X with its own var.
     let counts = ad.matrix(MatrixSource::Layer("counts".into())).unwrap();
     assert_eq!(counts.dtype(), DType::I32);
-    let want: Vec<i32> = column_of(&dense, 1).iter().map(|&v| (v * 10.0) as i32).collect();
+    let want: Vec<i32> = column_of(&dense, 1)
+        .iter()
+        .map(|&v| (v * 10.0) as i32)
+        .collect();
     assert_eq!(counts.gene(1).unwrap().to_dense(), Values::I32(want));
     assert!(ad.has_raw());
     let raw = ad.matrix(MatrixSource::RawX).unwrap();
     assert_eq!(raw.n_vars(), ad.raw_var_names().unwrap().len());
-    assert!(matches!(ad.matrix(MatrixSource::Layer("nope".into())), Err(ReadError::KeyNotFound { .. })));
+    assert!(matches!(
+        ad.matrix(MatrixSource::Layer("nope".into())),
+        Err(ReadError::KeyNotFound { .. })
+    ));
 }
 
 #[test]
@@ -154,11 +243,19 @@ fn obsm_and_obsp_in_every_storage() {
             assert_eq!(v[i * 3 + j], if i == j { 1.0 } else { 0.0 });
         }
     }
-    let Graph::Dense(g) = ad.obsp("connectivities").unwrap() else { panic!("dense obsp") };
+    let Graph::Dense(g) = ad.obsp("connectivities").unwrap() else {
+        panic!("dense obsp")
+    };
     assert_eq!((g.n_rows, g.n_cols), (12, 12));
     assert_eq!(g.values.get_f64(0), Some(0.0));
     assert_eq!(g.values.get_f64(1), Some(1.0));
-    assert_eq!(mapping::resolve_embeddings(&ad).unwrap().into_iter().collect::<Vec<_>>(), [(2, "X_umap".to_string())]);
+    assert_eq!(
+        mapping::resolve_embeddings(&ad)
+            .unwrap()
+            .into_iter()
+            .collect::<Vec<_>>(),
+        [(2, "X_umap".to_string())]
+    );
     assert_eq!(mapping::default_latent_key(&ad).as_deref(), Some("X_pca"));
     assert_eq!(ad.obsm("X_pca").unwrap().values.dtype(), DType::F32);
 }
@@ -170,13 +267,23 @@ fn csc_matrix_genes_and_column_batches() {
     let x = ad.matrix(MatrixSource::X).unwrap();
     assert_eq!((x.layout(), x.dtype()), (Layout::Csc, DType::F32));
     for j in 0..5 {
-        assert_eq!(x.gene(j).unwrap().to_dense(), Values::F32(column_of(&dense, j)), "gene {j}");
+        assert_eq!(
+            x.gene(j).unwrap().to_dense(),
+            Values::F32(column_of(&dense, j)),
+            "gene {j}"
+        );
     }
     let block = x.csc_cols(0..5).unwrap();
     assert_eq!(block.indptr.len(), 6);
     assert_eq!(block.indices.len() as u64, x.nnz());
     assert!(matches!(x.csr_rows(0..1), Err(ReadError::Layout { .. })));
-    assert_eq!(mapping::resolve_embeddings(&ad).unwrap().into_iter().collect::<Vec<_>>(), [(3, "X_umap".to_string())]);
+    assert_eq!(
+        mapping::resolve_embeddings(&ad)
+            .unwrap()
+            .into_iter()
+            .collect::<Vec<_>>(),
+        [(3, "X_umap".to_string())]
+    );
     let vf = mapping::vector_fields(&ad);
     assert_eq!((vf[0].field.as_str(), vf[0].dim), ("velo_umap", 3));
     assert!(ad.obs_columns().is_empty());
@@ -191,20 +298,45 @@ fn dense_f16_matrix_and_f16_csc_layer_with_int64_indices() {
     let layer = ad.matrix(MatrixSource::Layer("half_csc".into())).unwrap();
     assert_eq!((layer.layout(), layer.dtype()), (Layout::Csc, DType::F16));
     for j in 0..5 {
-        let want: Vec<f16> = column_of(&dense, j).into_iter().map(f16::from_f32).collect();
-        assert_eq!(x.gene(j).unwrap(), GeneColumn::Dense(Values::F16(want.clone())), "gene {j}");
-        assert_eq!(layer.gene(j).unwrap().to_dense(), Values::F16(want), "layer gene {j}");
+        let want: Vec<f16> = column_of(&dense, j)
+            .into_iter()
+            .map(f16::from_f32)
+            .collect();
+        assert_eq!(
+            x.gene(j).unwrap(),
+            GeneColumn::Dense(Values::F16(want.clone())),
+            "gene {j}"
+        );
+        assert_eq!(
+            layer.gene(j).unwrap().to_dense(),
+            Values::F16(want),
+            "layer gene {j}"
+        );
     }
     let rows = x.dense_rows(1..3).unwrap();
     assert_eq!((rows.n_rows, rows.n_cols), (2, 5));
-    assert_eq!(rows.values.get_f64(5), Some(f64::from(f16::from_f32(dense[2][0]))));
+    assert_eq!(
+        rows.values.get_f64(5),
+        Some(f64::from(f16::from_f32(dense[2][0])))
+    );
     let cols = x.dense_cols(3..5).unwrap();
     assert_eq!((cols.n_rows, cols.n_cols), (12, 2));
     // No usable embedding: the reference message with rename hints.
-    let Err(MappingError::NoEmbedding { message }) = mapping::resolve_embeddings(&ad) else { panic!("no embedding expected") };
-    assert!(message.starts_with("No UMAP embedding Cellucid can read was found in adata.obsm."), "{message}");
-    assert!(message.contains("Available obsm keys: ['X_tsne', 'X_umap']"), "{message}");
-    assert!(message.contains("adata.obsm[\"X_umap_2d\"] = adata.obsm['X_tsne']"), "{message}");
+    let Err(MappingError::NoEmbedding { message }) = mapping::resolve_embeddings(&ad) else {
+        panic!("no embedding expected")
+    };
+    assert!(
+        message.starts_with("No UMAP embedding Cellucid can read was found in adata.obsm."),
+        "{message}"
+    );
+    assert!(
+        message.contains("Available obsm keys: ['X_tsne', 'X_umap']"),
+        "{message}"
+    );
+    assert!(
+        message.contains("adata.obsm[\"X_umap_2d\"] = adata.obsm['X_tsne']"),
+        "{message}"
+    );
     assert!(message.contains("(12, 5)"), "{message}");
 }
 

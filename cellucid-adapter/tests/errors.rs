@@ -2,6 +2,14 @@
 //! non-HDF5 and truncated files, byte corruption, and malformed AnnData structure (through an
 //! in-memory backend implementing the public `Backend` trait).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::needless_range_loop,
+    missing_docs
+)]
+
 use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -12,7 +20,11 @@ use cellucid_adapter::mapping::{self, MappingError};
 use cellucid_adapter::{AnnData, DType, MatrixSource, OpenError, ReadError, Values};
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/adapter")).join(name)
+    Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/fixtures/adapter"
+    ))
+    .join(name)
 }
 
 fn scratch(name: &str) -> PathBuf {
@@ -23,7 +35,10 @@ fn scratch(name: &str) -> PathBuf {
 
 #[test]
 fn missing_not_hdf5_and_truncated_files_are_named() {
-    assert!(matches!(AnnData::open("/nonexistent/x.h5ad"), Err(OpenError::NotFound { .. })));
+    assert!(matches!(
+        AnnData::open("/nonexistent/x.h5ad"),
+        Err(OpenError::NotFound { .. })
+    ));
     let p = scratch("text.h5ad");
     std::fs::write(&p, b"this is not an hdf5 file at all, just some text").unwrap();
     let e = AnnData::open(&p).unwrap_err();
@@ -79,41 +94,80 @@ fn corrupted_bytes_never_panic() {
     }
 }
 
+/// A stored array: shape, values, attributes.
+type MemArray = (Vec<u64>, Values, BTreeMap<String, AttrValue>);
+
 /// A tiny in-memory store for malformed structures.
 #[derive(Debug, Default)]
 struct Mem {
     groups: BTreeMap<String, BTreeMap<String, AttrValue>>,
-    arrays: BTreeMap<String, (Vec<u64>, Values, BTreeMap<String, AttrValue>)>,
+    arrays: BTreeMap<String, MemArray>,
     strings: BTreeMap<String, Vec<String>>,
 }
 
 impl Mem {
     fn group(&mut self, path: &str, attrs: &[(&str, AttrValue)]) {
-        self.groups.insert(path.into(), attrs.iter().map(|(k, v)| ((*k).to_string(), v.clone())).collect());
+        self.groups.insert(
+            path.into(),
+            attrs
+                .iter()
+                .map(|(k, v)| ((*k).to_string(), v.clone()))
+                .collect(),
+        );
     }
     fn array(&mut self, path: &str, values: Values, attrs: &[(&str, AttrValue)]) {
         let shape = vec![values.len() as u64];
-        self.arrays.insert(path.into(), (shape, values, attrs.iter().map(|(k, v)| ((*k).to_string(), v.clone())).collect()));
+        self.arrays.insert(
+            path.into(),
+            (
+                shape,
+                values,
+                attrs
+                    .iter()
+                    .map(|(k, v)| ((*k).to_string(), v.clone()))
+                    .collect(),
+            ),
+        );
     }
     fn strings(&mut self, path: &str, v: &[&str]) {
-        self.strings.insert(path.into(), v.iter().map(|s| (*s).to_string()).collect());
+        self.strings
+            .insert(path.into(), v.iter().map(|s| (*s).to_string()).collect());
     }
     fn nf(&self, path: &str) -> BackendError {
-        BackendError::NotFound { path: path.into(), store: "mem".into() }
+        BackendError::NotFound {
+            path: path.into(),
+            store: "mem".into(),
+        }
     }
     /// A valid 3-cell, 2-gene AnnData.
     fn valid() -> Mem {
         let s = |x: &str| AttrValue::Str(x.into());
         let mut m = Mem::default();
         m.group("", &[]);
-        m.group("obs", &[("encoding-type", s("dataframe")), ("_index", s("_index")), ("column-order", AttrValue::StrList(vec!["ct".into()]))]);
+        m.group(
+            "obs",
+            &[
+                ("encoding-type", s("dataframe")),
+                ("_index", s("_index")),
+                ("column-order", AttrValue::StrList(vec!["ct".into()])),
+            ],
+        );
         m.strings("obs/_index", &["a", "b", "c"]);
         m.group("obs/ct", &[("encoding-type", s("categorical"))]);
         m.strings("obs/ct/categories", &["T", "B"]);
         m.array("obs/ct/codes", Values::I8(vec![0, 1, -1]), &[]);
-        m.group("var", &[("encoding-type", s("dataframe")), ("_index", s("_index"))]);
+        m.group(
+            "var",
+            &[("encoding-type", s("dataframe")), ("_index", s("_index"))],
+        );
         m.strings("var/_index", &["g0", "g1"]);
-        m.group("X", &[("encoding-type", s("csr_matrix")), ("shape", AttrValue::IntList(vec![3, 2]))]);
+        m.group(
+            "X",
+            &[
+                ("encoding-type", s("csr_matrix")),
+                ("shape", AttrValue::IntList(vec![3, 2])),
+            ],
+        );
         m.array("X/indptr", Values::I64(vec![0, 1, 2, 3]), &[]);
         m.array("X/indices", Values::I32(vec![0, 1, 1]), &[]);
         m.array("X/data", Values::F32(vec![1.0, 2.0, 3.0]), &[]);
@@ -135,9 +189,23 @@ impl Backend for Mem {
         })
     }
     fn children(&self, path: &str) -> Result<Vec<String>, BackendError> {
-        let prefix = if path.is_empty() { String::new() } else { format!("{path}/") };
-        let keys = self.groups.keys().chain(self.arrays.keys()).chain(self.strings.keys());
-        Ok(keys.filter_map(|k| k.strip_prefix(&prefix).filter(|r| !r.is_empty() && !r.contains('/')).map(str::to_string)).collect())
+        let prefix = if path.is_empty() {
+            String::new()
+        } else {
+            format!("{path}/")
+        };
+        let keys = self
+            .groups
+            .keys()
+            .chain(self.arrays.keys())
+            .chain(self.strings.keys());
+        Ok(keys
+            .filter_map(|k| {
+                k.strip_prefix(&prefix)
+                    .filter(|r| !r.is_empty() && !r.contains('/'))
+                    .map(str::to_string)
+            })
+            .collect())
     }
     fn attribute(&self, path: &str, name: &str) -> Result<Option<AttrValue>, BackendError> {
         if let Some(g) = self.groups.get(path) {
@@ -153,10 +221,18 @@ impl Backend for Mem {
     }
     fn array_info(&self, path: &str) -> Result<ArrayInfo, BackendError> {
         if let Some((shape, v, _)) = self.arrays.get(path) {
-            return Ok(ArrayInfo { shape: shape.clone(), dtype: v.dtype(), chunks: None });
+            return Ok(ArrayInfo {
+                shape: shape.clone(),
+                dtype: v.dtype(),
+                chunks: None,
+            });
         }
         if let Some(s) = self.strings.get(path) {
-            return Ok(ArrayInfo { shape: vec![s.len() as u64], dtype: DType::Str, chunks: None });
+            return Ok(ArrayInfo {
+                shape: vec![s.len() as u64],
+                dtype: DType::Str,
+                chunks: None,
+            });
         }
         Err(self.nf(path))
     }
@@ -167,7 +243,11 @@ impl Backend for Mem {
             Some(r) => Ok(v.gather(&(r.start as usize..r.end as usize).collect::<Vec<_>>())),
         }
     }
-    fn read_strings(&self, path: &str, _range: Option<Range<u64>>) -> Result<Vec<String>, BackendError> {
+    fn read_strings(
+        &self,
+        path: &str,
+        _range: Option<Range<u64>>,
+    ) -> Result<Vec<String>, BackendError> {
         self.strings.get(path).cloned().ok_or_else(|| self.nf(path))
     }
 }
@@ -181,7 +261,10 @@ fn the_in_memory_store_is_a_valid_anndata() {
     let ad = open(Mem::valid()).unwrap();
     assert_eq!((ad.n_obs(), ad.n_vars()), (3, 2));
     let x = ad.matrix(MatrixSource::X).unwrap();
-    assert_eq!(x.gene(1).unwrap().to_dense(), Values::F32(vec![0.0, 2.0, 3.0]));
+    assert_eq!(
+        x.gene(1).unwrap().to_dense(),
+        Values::F32(vec![0.0, 2.0, 3.0])
+    );
 }
 
 #[test]
@@ -190,7 +273,10 @@ fn codes_out_of_range_name_the_codes_path() {
     m.array("obs/ct/codes", Values::I8(vec![0, 2, -1]), &[]);
     let ad = open(m).unwrap();
     let e = ad.obs_column("ct").unwrap_err();
-    assert!(matches!(&e, ReadError::Malformed { path, .. } if path == "obs/ct/codes"), "{e}");
+    assert!(
+        matches!(&e, ReadError::Malformed { path, .. } if path == "obs/ct/codes"),
+        "{e}"
+    );
     assert!(e.to_string().contains("row 1 has code 2"), "{e}");
     let e = mapping::obs_field(&ad, "ct").unwrap_err();
     assert!(matches!(e, MappingError::Read(ReadError::Malformed { .. })));
@@ -201,14 +287,27 @@ fn float_codes_and_unknown_encodings_are_refused() {
     let mut m = Mem::valid();
     m.array("obs/ct/codes", Values::F32(vec![0.0, 1.0, 0.0]), &[]);
     let e = open(m).unwrap().obs_column("ct").unwrap_err();
-    assert!(matches!(&e, ReadError::Type { path, .. } if path == "obs/ct/codes"), "{e}");
+    assert!(
+        matches!(&e, ReadError::Type { path, .. } if path == "obs/ct/codes"),
+        "{e}"
+    );
     let mut m = Mem::valid();
-    m.group("obs/ct", &[("encoding-type", AttrValue::Str("awkward-array".into()))]);
+    m.group(
+        "obs/ct",
+        &[("encoding-type", AttrValue::Str("awkward-array".into()))],
+    );
     let ad = open(m).unwrap();
-    assert!(matches!(ad.obs_column("ct"), Err(ReadError::Encoding { .. })));
+    assert!(matches!(
+        ad.obs_column("ct"),
+        Err(ReadError::Encoding { .. })
+    ));
     let e = mapping::obs_field(&ad, "ct").unwrap_err();
     assert!(matches!(e, MappingError::UnsupportedObs { .. }));
-    assert!(e.to_string().contains("obs field 'ct' has unsupported dtype"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("obs field 'ct' has unsupported dtype"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -216,7 +315,10 @@ fn column_length_mismatch_is_a_shape_error() {
     let mut m = Mem::valid();
     m.array("obs/ct/codes", Values::I8(vec![0, 1]), &[]);
     let e = open(m).unwrap().obs_column("ct").unwrap_err();
-    assert!(matches!(&e, ReadError::Shape { path, .. } if path == "obs/ct/codes"), "{e}");
+    assert!(
+        matches!(&e, ReadError::Shape { path, .. } if path == "obs/ct/codes"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -224,29 +326,59 @@ fn broken_sparse_structure_is_refused_at_the_element() {
     let mut m = Mem::valid();
     m.array("X/indptr", Values::I64(vec![0, 2, 1, 3]), &[]);
     let e = open(m).unwrap().matrix(MatrixSource::X).unwrap_err();
-    assert!(matches!(&e, ReadError::Malformed { path, .. } if path == "X/indptr"), "{e}");
+    assert!(
+        matches!(&e, ReadError::Malformed { path, .. } if path == "X/indptr"),
+        "{e}"
+    );
     let mut m = Mem::valid();
     m.array("X/indices", Values::I32(vec![0, 5, 1]), &[]);
-    let e = open(m).unwrap().matrix(MatrixSource::X).unwrap().gene(0).unwrap_err();
-    assert!(matches!(&e, ReadError::Malformed { path, .. } if path == "X/indices"), "{e}");
+    let e = open(m)
+        .unwrap()
+        .matrix(MatrixSource::X)
+        .unwrap()
+        .gene(0)
+        .unwrap_err();
+    assert!(
+        matches!(&e, ReadError::Malformed { path, .. } if path == "X/indices"),
+        "{e}"
+    );
     let mut m = Mem::valid();
     m.array("X/indices", Values::F32(vec![0.0, 1.0, 1.0]), &[]);
-    let e = open(m).unwrap().matrix(MatrixSource::X).unwrap().gene(0).unwrap_err();
+    let e = open(m)
+        .unwrap()
+        .matrix(MatrixSource::X)
+        .unwrap()
+        .gene(0)
+        .unwrap_err();
     assert!(matches!(&e, ReadError::Type { .. }), "{e}");
     // Duplicate entries for one cell and gene.
     let mut m = Mem::valid();
     m.array("X/indptr", Values::I64(vec![0, 2, 2, 3]), &[]);
     m.array("X/indices", Values::I32(vec![1, 1, 1]), &[]);
-    let e = open(m).unwrap().matrix(MatrixSource::X).unwrap().gene(1).unwrap_err();
+    let e = open(m)
+        .unwrap()
+        .matrix(MatrixSource::X)
+        .unwrap()
+        .gene(1)
+        .unwrap_err();
     assert!(e.to_string().contains("twice"), "{e}");
 }
 
 #[test]
 fn x_shape_must_match_obs_and_var() {
     let mut m = Mem::valid();
-    m.group("X", &[("encoding-type", AttrValue::Str("csr_matrix".into())), ("shape", AttrValue::IntList(vec![3, 7]))]);
+    m.group(
+        "X",
+        &[
+            ("encoding-type", AttrValue::Str("csr_matrix".into())),
+            ("shape", AttrValue::IntList(vec![3, 7])),
+        ],
+    );
     let e = open(m).unwrap_err();
-    assert!(matches!(&e, OpenError::Read { source: ReadError::Shape { path, .. }, .. } if path == "X"), "{e}");
+    assert!(
+        matches!(&e, OpenError::Read { source: ReadError::Shape { path, .. }, .. } if path == "X"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -257,14 +389,32 @@ fn missing_required_elements_and_legacy_layout() {
     assert!(e.to_string().contains("obs/_index"), "{e}");
     let mut m = Mem::valid();
     m.groups.remove("obs");
-    m.arrays.insert("obs".into(), (vec![3], Values::U8(vec![0; 3]), BTreeMap::new()));
+    m.arrays.insert(
+        "obs".into(),
+        (vec![3], Values::U8(vec![0; 3]), BTreeMap::new()),
+    );
     let e = open(m).unwrap_err();
     assert!(matches!(e, OpenError::LegacyLayout { .. }), "{e}");
     assert!(e.to_string().contains("write_h5ad"), "{e}");
     let ad = open(Mem::valid()).unwrap();
-    assert!(matches!(ad.obs_column("nope"), Err(ReadError::KeyNotFound { .. })));
-    assert!(matches!(ad.obsm("X_umap"), Err(ReadError::KeyNotFound { .. })));
-    assert!(matches!(mapping::resolve_embeddings(&ad), Err(MappingError::NoEmbedding { .. })));
-    assert!(matches!(mapping::obs_fields(&ad, Some(&["zz".to_string()])), Err(MappingError::UnknownObsKeys { .. })));
-    assert!(matches!(mapping::obs_fields(&ad, Some(&[])), Err(MappingError::EmptyObsKeys)));
+    assert!(matches!(
+        ad.obs_column("nope"),
+        Err(ReadError::KeyNotFound { .. })
+    ));
+    assert!(matches!(
+        ad.obsm("X_umap"),
+        Err(ReadError::KeyNotFound { .. })
+    ));
+    assert!(matches!(
+        mapping::resolve_embeddings(&ad),
+        Err(MappingError::NoEmbedding { .. })
+    ));
+    assert!(matches!(
+        mapping::obs_fields(&ad, Some(&["zz".to_string()])),
+        Err(MappingError::UnknownObsKeys { .. })
+    ));
+    assert!(matches!(
+        mapping::obs_fields(&ad, Some(&[])),
+        Err(MappingError::EmptyObsKeys)
+    ));
 }

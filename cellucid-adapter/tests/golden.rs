@@ -2,6 +2,14 @@
 //! reads and maps equals what the reference exported (call.json keys, obs fields and
 //! categories, embeddings, latent key, graph edges, every gene column).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::needless_range_loop,
+    missing_docs
+)]
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -10,10 +18,21 @@ use cellucid_adapter::{AnnData, Graph, MatrixSource, Values};
 use serde_json::Value;
 
 fn golden_root() -> PathBuf {
-    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/golden")).to_path_buf()
+    Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/fixtures/golden"
+    ))
+    .to_path_buf()
 }
 
-const CASES: [&str; 6] = ["edge-q8-gz6", "edge-raw", "latent-f32", "pbmc68k-q16-gz1", "pbmc68k-q8-gz6", "pbmc68k-raw"];
+const CASES: [&str; 6] = [
+    "edge-q8-gz6",
+    "edge-raw",
+    "latent-f32",
+    "pbmc68k-q16-gz1",
+    "pbmc68k-q8-gz6",
+    "pbmc68k-raw",
+];
 
 fn json(path: &Path) -> Value {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
@@ -22,7 +41,10 @@ fn json(path: &Path) -> Value {
 
 fn f32s(path: &Path) -> Vec<f32> {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
+    bytes
+        .chunks_exact(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect()
 }
 
 fn to_f32(v: &Values) -> Vec<f32> {
@@ -44,7 +66,10 @@ fn label_json(l: &Label) -> Value {
 }
 
 fn bits_eq(a: &[f32], b: &[f32]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan()))
+    a.len() == b.len()
+        && a.iter()
+            .zip(b)
+            .all(|(x, y)| x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan()))
 }
 
 #[test]
@@ -61,15 +86,39 @@ fn call_json_keys_match_the_mapping() {
             .map(|(d, k)| (d.parse().unwrap(), k.as_str().unwrap().to_string()))
             .collect();
         assert_eq!(emb, want, "{case}: embeddings");
-        assert_eq!(mapping::default_latent_key(&ad).as_deref(), call["latent_key"].as_str(), "{case}: latent");
-        let vf: Vec<String> = mapping::vector_fields(&ad).into_iter().map(|v| v.key).collect();
-        let want_vf: Vec<String> = call["vector_fields"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
+        assert_eq!(
+            mapping::default_latent_key(&ad).as_deref(),
+            call["latent_key"].as_str(),
+            "{case}: latent"
+        );
+        let vf: Vec<String> = mapping::vector_fields(&ad)
+            .into_iter()
+            .map(|v| v.key)
+            .collect();
+        let want_vf: Vec<String> = call["vector_fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect();
         assert_eq!(vf, want_vf, "{case}: vector fields");
         if !want_vf.is_empty() {
-            let fields: Vec<String> = mapping::vector_fields(&ad).into_iter().map(|v| v.field).collect();
-            assert!(fields.iter().all(|f| Some(f.as_str()) == call["vector_field_default"].as_str()), "{case}");
+            let fields: Vec<String> = mapping::vector_fields(&ad)
+                .into_iter()
+                .map(|v| v.field)
+                .collect();
+            assert!(
+                fields
+                    .iter()
+                    .all(|f| Some(f.as_str()) == call["vector_field_default"].as_str()),
+                "{case}"
+            );
         }
-        assert_eq!(mapping::connectivities_key(&ad).as_deref(), call["connectivities_key"].as_str(), "{case}: graph");
+        assert_eq!(
+            mapping::connectivities_key(&ad).as_deref(),
+            call["connectivities_key"].as_str(),
+            "{case}: graph"
+        );
         // The latent matrix reads with n rows.
         let latent = ad.obsm(call["latent_key"].as_str().unwrap()).unwrap();
         assert_eq!(latent.n_rows, ad.n_obs());
@@ -92,11 +141,17 @@ fn obs_fields_and_categories_match_the_manifest() {
             let i = entry[0].as_u64().unwrap() as usize;
             let f = &fields[i];
             assert_eq!(f.key, entry[1].as_str().unwrap(), "{case} field {i}");
-            let ObsFieldKind::Continuous(values) = &f.kind else { panic!("{case}: {} should be continuous", f.key) };
+            let ObsFieldKind::Continuous(values) = &f.kind else {
+                panic!("{case}: {} should be continuous", f.key)
+            };
             assert_eq!(values.len(), n);
             if !compressed && !quantized {
                 let want = f32s(&dir.join(format!("export/obs/{i}.values.f32")));
-                assert!(bits_eq(&to_f32(values), &want), "{case}: values of {}", f.key);
+                assert!(
+                    bits_eq(&to_f32(values), &want),
+                    "{case}: values of {}",
+                    f.key
+                );
             }
             seen += 1;
         }
@@ -104,9 +159,16 @@ fn obs_fields_and_categories_match_the_manifest() {
             let i = entry[0].as_u64().unwrap() as usize;
             let f = &fields[i];
             assert_eq!(f.key, entry[1].as_str().unwrap(), "{case} field {i}");
-            let ObsFieldKind::Categorical { labels, codes } = &f.kind else { panic!("{case}: {} should be categorical", f.key) };
+            let ObsFieldKind::Categorical { labels, codes } = &f.kind else {
+                panic!("{case}: {} should be categorical", f.key)
+            };
             let got: Vec<Value> = labels.iter().map(label_json).collect();
-            assert_eq!(&got, entry[2].as_array().unwrap(), "{case}: categories of {}", f.key);
+            assert_eq!(
+                &got,
+                entry[2].as_array().unwrap(),
+                "{case}: categories of {}",
+                f.key
+            );
             // Float labels must stay JSON floats, ints JSON ints.
             for (g, w) in got.iter().zip(entry[2].as_array().unwrap()) {
                 assert_eq!(g.is_f64(), w.is_f64(), "{case}: label kind of {}", f.key);
@@ -119,9 +181,15 @@ fn obs_fields_and_categories_match_the_manifest() {
                 let want: Vec<u64> = if ext == "u8" {
                     bytes.iter().map(|&b| u64::from(b)).collect()
                 } else {
-                    bytes.chunks_exact(2).map(|c| u64::from(u16::from_le_bytes([c[0], c[1]]))).collect()
+                    bytes
+                        .chunks_exact(2)
+                        .map(|c| u64::from(u16::from_le_bytes([c[0], c[1]])))
+                        .collect()
                 };
-                let ours: Vec<u64> = codes.iter().map(|&c| if c < 0 { missing } else { c as u64 }).collect();
+                let ours: Vec<u64> = codes
+                    .iter()
+                    .map(|&c| if c < 0 { missing } else { c as u64 })
+                    .collect();
                 assert_eq!(ours, want, "{case}: codes of {}", f.key);
             }
             seen += 1;
@@ -148,7 +216,11 @@ fn every_gene_column_matches_the_raw_exports() {
             let col = x.gene(g).unwrap();
             assert_eq!(col.n(), ad.n_obs());
             let want = f32s(&dir.join(format!("export/var/{g}.values.f32")));
-            assert!(bits_eq(&to_f32(&col.to_dense()), &want), "{case}: gene {g} ({})", names[g]);
+            assert!(
+                bits_eq(&to_f32(&col.to_dense()), &want),
+                "{case}: gene {g} ({})",
+                names[g]
+            );
         }
     }
 }
@@ -186,7 +258,10 @@ fn embeddings_match_the_exported_points() {
             let m = ad.obsm(&key).unwrap();
             assert_eq!((m.n_rows, m.n_cols), (ad.n_obs(), usize::from(d)));
             let want = f32s(&dir.join(format!("export/points_{d}d.bin")));
-            assert!(bits_eq(&normalise(&m), &want), "{case}: points_{d}d from {key}");
+            assert!(
+                bits_eq(&normalise(&m), &want),
+                "{case}: points_{d}d from {key}"
+            );
         }
     }
 }
@@ -197,7 +272,9 @@ fn connectivity_edges_match_the_exported_graph() {
         let dir = golden_root().join(case);
         let ad = AnnData::open(dir.join("input.h5ad")).unwrap();
         let key = mapping::connectivities_key(&ad).unwrap();
-        let Graph::Sparse(s) = ad.obsp(&key).unwrap() else { panic!("{case}: sparse graph expected") };
+        let Graph::Sparse(s) = ad.obsp(&key).unwrap() else {
+            panic!("{case}: sparse graph expected")
+        };
         let mut edges = Vec::new();
         let w = s.data.to_f64_vec();
         for i in 0..s.n_rows {
@@ -208,17 +285,26 @@ fn connectivity_edges_match_the_exported_graph() {
                 }
             }
         }
-        edges.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        edges.sort_by_key(|e| (e.0, e.1));
         let manifest = json(&dir.join("export/connectivity_manifest.json"));
-        assert_eq!(manifest["n_edges"].as_u64(), Some(edges.len() as u64), "{case}");
+        assert_eq!(
+            manifest["n_edges"].as_u64(),
+            Some(edges.len() as u64),
+            "{case}"
+        );
         let idx = |name: &str| -> Vec<usize> {
             let b = std::fs::read(dir.join("export/connectivity").join(name)).unwrap();
-            b.chunks_exact(2).map(|c| usize::from(u16::from_le_bytes([c[0], c[1]]))).collect()
+            b.chunks_exact(2)
+                .map(|c| usize::from(u16::from_le_bytes([c[0], c[1]])))
+                .collect()
         };
         let src = idx("edges.src.bin");
         let dst = idx("edges.dst.bin");
         let wb = std::fs::read(dir.join("export/connectivity/edges.weights.f64.bin")).unwrap();
-        let weights: Vec<f64> = wb.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().unwrap())).collect();
+        let weights: Vec<f64> = wb
+            .chunks_exact(8)
+            .map(|c| f64::from_le_bytes(c.try_into().unwrap()))
+            .collect();
         for (k, (i, j, wt)) in edges.iter().enumerate() {
             assert_eq!((src[k], dst[k]), (*i, *j), "{case}: edge {k}");
             assert_eq!(weights[k].to_bits(), wt.to_bits(), "{case}: weight {k}");
@@ -231,11 +317,19 @@ fn csr_column_index_with_many_small_batches_matches_the_raw_export() {
     let dir = golden_root().join("edge-raw");
     let ad = AnnData::open(dir.join("input.h5ad")).unwrap();
     let tmp = std::env::temp_dir();
-    let x = ad.matrix(MatrixSource::X).unwrap().with_index_batch_entries(997).with_temp_dir(&tmp).with_cache_bytes(0);
+    let x = ad
+        .matrix(MatrixSource::X)
+        .unwrap()
+        .with_index_batch_entries(997)
+        .with_temp_dir(&tmp)
+        .with_cache_bytes(0);
     x.build_column_index().unwrap();
     for g in (0..ad.n_vars()).rev() {
         let want = f32s(&dir.join(format!("export/var/{g}.values.f32")));
-        assert!(bits_eq(&to_f32(&x.gene(g).unwrap().to_dense()), &want), "gene {g}");
+        assert!(
+            bits_eq(&to_f32(&x.gene(g).unwrap().to_dense()), &want),
+            "gene {g}"
+        );
     }
     // Row batches cover the matrix exactly once.
     let mut nnz = 0;

@@ -48,7 +48,11 @@ pub enum CatalogError {
 
 fn io(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> CatalogError {
     let path = path.to_path_buf();
-    move |source| CatalogError::Io { action, path, source }
+    move |source| CatalogError::Io {
+        action,
+        path,
+        source,
+    }
 }
 
 /// Scans the sub-directories of `root` (sorted; hidden entries skipped), reads each one's
@@ -62,7 +66,11 @@ pub fn write_catalog(root: &Path, default: Option<&str>) -> Result<Catalog, Cata
     let mut names = Vec::new();
     for entry in std::fs::read_dir(root).map_err(io("listing", root))? {
         let entry = entry.map_err(io("listing", root))?;
-        if !entry.file_type().map_err(io("inspecting", &entry.path()))?.is_dir() {
+        if !entry
+            .file_type()
+            .map_err(io("inspecting", &entry.path()))?
+            .is_dir()
+        {
             continue;
         }
         let name = entry.file_name().to_string_lossy().into_owned();
@@ -75,12 +83,24 @@ pub fn write_catalog(root: &Path, default: Option<&str>) -> Result<Catalog, Cata
     let mut ids = HashSet::new();
     let mut datasets = Vec::new();
     for name in names {
-        let bad = |reason: &str| CatalogError::BadName { root: root.to_path_buf(), name: name.clone(), reason: reason.into() };
-        if !name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-')) {
+        let bad = |reason: &str| CatalogError::BadName {
+            root: root.to_path_buf(),
+            name: name.clone(),
+            reason: reason.into(),
+        };
+        if !name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+        {
             return Err(bad("only letters, digits, '_', '.' and '-' are allowed"));
         }
-        if name.len() > 180 || name.ends_with('.') || dataset_id_problem(&name).is_some_and(|p| p.contains("device")) {
-            return Err(bad("must be at most 180 bytes, not end in '.', and not be a Windows device name"));
+        if name.len() > 180
+            || name.ends_with('.')
+            || dataset_id_problem(&name).is_some_and(|p| p.contains("device"))
+        {
+            return Err(bad(
+                "must be at most 180 bytes, not end in '.', and not be a Windows device name",
+            ));
         }
         if !lower.insert(name.to_ascii_lowercase()) {
             return Err(bad("collides with another directory when case is ignored"));
@@ -89,18 +109,39 @@ pub fn write_catalog(root: &Path, default: Option<&str>) -> Result<Catalog, Cata
         let path = dir.join(DatasetIdentity::FILE_NAME);
         let text = std::fs::read_to_string(&path).map_err(|e| CatalogError::BadDataset {
             dir: dir.clone(),
-            reason: format!("cannot read {}: {e}; export a dataset there or move the directory out", DatasetIdentity::FILE_NAME),
+            reason: format!(
+                "cannot read {}: {e}; export a dataset there or move the directory out",
+                DatasetIdentity::FILE_NAME
+            ),
         })?;
-        let identity = DatasetIdentity::from_json_str(&text)
-            .map_err(|e| CatalogError::BadDataset { dir: dir.clone(), reason: e.to_string() })?;
+        let identity =
+            DatasetIdentity::from_json_str(&text).map_err(|e| CatalogError::BadDataset {
+                dir: dir.clone(),
+                reason: e.to_string(),
+            })?;
         if identity.version != 2 {
-            return Err(CatalogError::BadDataset { dir, reason: format!("identity version {} is not 2; re-export it", identity.version) });
+            return Err(CatalogError::BadDataset {
+                dir,
+                reason: format!(
+                    "identity version {} is not 2; re-export it",
+                    identity.version
+                ),
+            });
         }
         if let Some(p) = dataset_id_problem(&identity.id) {
-            return Err(CatalogError::BadDataset { dir, reason: format!("id {:?} {p}", identity.id) });
+            return Err(CatalogError::BadDataset {
+                dir,
+                reason: format!("id {:?} {p}", identity.id),
+            });
         }
         if !ids.insert(identity.id.clone()) {
-            return Err(CatalogError::BadDataset { dir, reason: format!("id '{}' is used by another dataset; ids must be unique", identity.id) });
+            return Err(CatalogError::BadDataset {
+                dir,
+                reason: format!(
+                    "id '{}' is used by another dataset; ids must be unique",
+                    identity.id
+                ),
+            });
         }
         datasets.push(CatalogEntry {
             id: identity.id,
@@ -115,14 +156,23 @@ pub fn write_catalog(root: &Path, default: Option<&str>) -> Result<Catalog, Cata
         Some(d) if datasets.iter().any(|e| e.id == d) => d.to_string(),
         Some(d) => {
             let ids: Vec<&str> = datasets.iter().map(|e| e.id.as_str()).collect();
-            return Err(CatalogError::Default(format!("default dataset '{d}' is not one of: {}", ids.join(", "))));
+            return Err(CatalogError::Default(format!(
+                "default dataset '{d}' is not one of: {}",
+                ids.join(", ")
+            )));
         }
-        None => datasets
-            .first()
-            .map(|e| e.id.clone())
-            .ok_or_else(|| CatalogError::Default(format!("no dataset directory found in '{}'", root.display())))?,
+        None => datasets.first().map(|e| e.id.clone()).ok_or_else(|| {
+            CatalogError::Default(format!(
+                "no dataset directory found in '{}'",
+                root.display()
+            ))
+        })?,
     };
-    let catalog = Catalog { version: 1, default, datasets };
+    let catalog = Catalog {
+        version: 1,
+        default,
+        datasets,
+    };
     let text = catalog.to_json_string();
     let tmp = root.join(".datasets.json.tmp");
     let target = root.join(Catalog::FILE_NAME);
@@ -133,7 +183,9 @@ pub fn write_catalog(root: &Path, default: Option<&str>) -> Result<Catalog, Cata
     let back = std::fs::read_to_string(&tmp).map_err(io("reading back", &tmp))?;
     if Catalog::from_json_str(&back).ok().as_ref() != Some(&catalog) {
         let _ = std::fs::remove_file(&tmp);
-        return Err(CatalogError::Default("datasets.json did not read back identically".into()));
+        return Err(CatalogError::Default(
+            "datasets.json did not read back identically".into(),
+        ));
     }
     std::fs::rename(&tmp, &target).map_err(io("renaming", &target))?;
     crate::publish::sync_dir(root).map_err(|e| CatalogError::Default(e.to_string()))?;

@@ -300,7 +300,7 @@ mod tests {
         o.centroid_outlier_quantile = None;
         o.source_url = Some("https://x".into());
         assert!(check_options(&o)
-            .unwrap_err()
+            .expect_err("source_url without source_name")
             .to_string()
             .contains("source_name"));
     }

@@ -105,16 +105,27 @@ impl Plan {
     ///
     /// # Errors
     /// The first [`ExportError`] found.
-    pub fn build(source: &dyn ExportSource, options: &ExportOptions, events: &dyn ExportEvents) -> Result<Self, ExportError> {
+    pub fn build(
+        source: &dyn ExportSource,
+        options: &ExportOptions,
+        events: &dyn ExportEvents,
+    ) -> Result<Self, ExportError> {
         check_options(options)?;
         events.stage_started(Stage::Plan, 0);
         let n_cells = source.n_cells();
         // 2. Embeddings (type, finiteness, float32 range, shape, same n).
-        let keys = if options.embeddings.is_empty() { source.default_embeddings()? } else { options.embeddings.clone() };
+        let keys = if options.embeddings.is_empty() {
+            source.default_embeddings()?
+        } else {
+            options.embeddings.clone()
+        };
         let mut raw_embeddings = Vec::new();
         for (&dim, key) in &keys {
             if !(1..=3).contains(&dim) {
-                return Err(ExportError::option("embeddings", format!("dimension {dim} (key '{key}') must be 1, 2 or 3")));
+                return Err(ExportError::option(
+                    "embeddings",
+                    format!("dimension {dim} (key '{key}') must be 1, 2 or 3"),
+                ));
             }
             let what = format!("embedding '{key}' ({dim}-D)");
             let m = source.obsm(key)?;
@@ -122,7 +133,10 @@ impl Plan {
             raw_embeddings.push((dim, key.clone(), arrays::strict_f64(&what, &m.values)?));
         }
         if n_cells == 0 {
-            return Err(ExportError::Array { what: "obs".into(), message: "has 0 cells; an export needs at least one cell".into() });
+            return Err(ExportError::Array {
+                what: "obs".into(),
+                message: "has 0 cells; an export needs at least one cell".into(),
+            });
         }
         // 3. Connectivity.
         let edges = match &options.connectivities_key {
@@ -152,7 +166,9 @@ impl Plan {
         };
         check_obs_keys(&obs_keys)?;
         // 8. Per obs field.
-        let obs_bits = options.obs_continuous_quantization.and_then(Bits::from_bits);
+        let obs_bits = options
+            .obs_continuous_quantization
+            .and_then(Bits::from_bits);
         let explicit_width = match options.obs_categorical_dtype {
             CategoricalDtype::Auto => None,
             CategoricalDtype::Uint8 => Some(CodesWidth::U8),
@@ -164,60 +180,117 @@ impl Plan {
         for key in &obs_keys {
             let planned = match source.obs_column(key)? {
                 ObsColumn::Continuous(values) => {
-                    let encoded = obs::encode_continuous(&values, obs_bits).map_err(|e| match e {
-                        obs::EncodeError::Boolean => ExportError::obs(key, "is boolean but was classified as continuous"),
-                        obs::EncodeError::Quant(q) => ExportError::ObsField {
-                            key: key.clone(),
-                            message: format!("Continuous obs field '{key}' {q}"),
-                        },
-                    })?;
-                    PlannedObs::Continuous { key: key.clone(), encoded }
+                    if values.len() != n_cells {
+                        return Err(ExportError::obs(
+                            key,
+                            format!("has {} rows, expected {n_cells}", values.len()),
+                        ));
+                    }
+                    let encoded =
+                        obs::encode_continuous(&values, obs_bits).map_err(|e| match e {
+                            obs::EncodeError::Boolean => {
+                                ExportError::obs(key, "is boolean but was classified as continuous")
+                            }
+                            obs::EncodeError::Quant(q) => ExportError::ObsField {
+                                key: key.clone(),
+                                message: format!("Continuous obs field '{key}' {q}"),
+                            },
+                        })?;
+                    PlannedObs::Continuous {
+                        key: key.clone(),
+                        encoded,
+                    }
                 }
                 ObsColumn::Categorical { labels, codes } => {
                     if codes.len() != n_cells {
-                        return Err(ExportError::obs(key, format!("has {} rows, expected {n_cells}", codes.len())));
+                        return Err(ExportError::obs(
+                            key,
+                            format!("has {} rows, expected {n_cells}", codes.len()),
+                        ));
                     }
                     let categories = obs::categories(key, &labels)?;
                     math::resolve_codes_width(explicit_width, [(key.as_str(), categories.len())])?;
                     if categories.len() > MANY_CATEGORIES {
-                        warnings.push(Warning::ManyCategories { key: key.clone(), n_categories: categories.len() });
+                        warnings.push(Warning::ManyCategories {
+                            key: key.clone(),
+                            n_categories: categories.len(),
+                        });
                     }
                     let members = obs::members(key, &codes, categories.len())?;
-                    let quantiles = math::latent_outlier_quantiles(&latent, n_cells, latent_k, &members, options.centroid_min_points)
-                        .map_err(|e| ExportError::Internal(e.to_string()))?;
+                    let quantiles = math::latent_outlier_quantiles(
+                        &latent,
+                        n_cells,
+                        latent_k,
+                        &members,
+                        options.centroid_min_points,
+                    )
+                    .map_err(|e| ExportError::Internal(e.to_string()))?;
                     let outliers = match obs::encode_slice(&quantiles, obs_bits) {
                         Ok(e) => e,
-                        Err(obs::EncodeError::Quant(cellucid_quant::QuantError::AllMissing { .. })) => {
+                        Err(obs::EncodeError::Quant(cellucid_quant::QuantError::AllMissing {
+                            ..
+                        })) => {
                             all_missing_outliers.push(key.clone());
-                            Encoded { bytes: Vec::new(), bounds: Some(ValueBounds { min: 0.0, max: 0.0 }) }
+                            Encoded {
+                                bytes: Vec::new(),
+                                bounds: Some(ValueBounds { min: 0.0, max: 0.0 }),
+                            }
                         }
-                        Err(_) => return Err(ExportError::Internal(format!("outlier quantiles of '{key}' could not be encoded"))),
+                        Err(_) => {
+                            return Err(ExportError::Internal(format!(
+                                "outlier quantiles of '{key}' could not be encoded"
+                            )))
+                        }
                     };
-                    let centroids = obs::centroids(&embeddings, &members, &categories, options.centroid_outlier_quantile, options.centroid_min_points);
-                    PlannedObs::Categorical { key: key.clone(), categories, codes, outliers, centroids }
+                    let centroids = obs::centroids(
+                        &embeddings,
+                        &members,
+                        &categories,
+                        options.centroid_outlier_quantile,
+                        options.centroid_min_points,
+                    );
+                    PlannedObs::Categorical {
+                        key: key.clone(),
+                        categories,
+                        codes,
+                        outliers,
+                        centroids,
+                    }
                 }
             };
             obs.push(planned);
         }
         drop(latent);
         // 9. Genes.
-        let genes = if source.has_genes() { Some(genes::plan_genes(source, options)?) } else { None };
+        let genes = if source.has_genes() {
+            Some(genes::plan_genes(source, options)?)
+        } else {
+            None
+        };
         // 10. Vector fields.
-        let (vectors, vector_default) = vectors::plan_vectors(source, options, &embeddings, n_cells)?;
+        let (vectors, vector_default) =
+            vectors::plan_vectors(source, options, &embeddings, n_cells)?;
         // 11. Pre-flight refusals.
         if !all_missing_outliers.is_empty() {
-            return Err(ExportError::AllMissingOutliers { fields: all_missing_outliers, min_points: options.centroid_min_points });
+            return Err(ExportError::AllMissingOutliers {
+                fields: all_missing_outliers,
+                min_points: options.centroid_min_points,
+            });
         }
         let codes_width = math::resolve_codes_width(
             explicit_width,
             obs.iter().filter_map(|o| match o {
-                PlannedObs::Categorical { key, categories, .. } => Some((key.as_str(), categories.len())),
+                PlannedObs::Categorical {
+                    key, categories, ..
+                } => Some((key.as_str(), categories.len())),
                 PlannedObs::Continuous { .. } => None,
             }),
         )?;
         if let Some(e) = &edges {
             if e.n_edges() > MANY_EDGES {
-                warnings.push(Warning::ManyEdges { n_edges: e.n_edges() });
+                warnings.push(Warning::ManyEdges {
+                    n_edges: e.n_edges(),
+                });
             }
         }
         let plan = Self {
@@ -256,8 +329,16 @@ impl Plan {
         PlanSummary {
             n_cells: self.n_cells,
             dimensions: self.embeddings.iter().map(|(d, _)| *d).collect(),
-            n_continuous: self.obs.iter().filter(|o| matches!(o, PlannedObs::Continuous { .. })).count(),
-            n_categorical: self.obs.iter().filter(|o| matches!(o, PlannedObs::Categorical { .. })).count(),
+            n_continuous: self
+                .obs
+                .iter()
+                .filter(|o| matches!(o, PlannedObs::Continuous { .. }))
+                .count(),
+            n_categorical: self
+                .obs
+                .iter()
+                .filter(|o| matches!(o, PlannedObs::Categorical { .. }))
+                .count(),
             n_genes: self.genes.as_ref().map(|g| g.names.len()),
             n_edges: self.edges.as_ref().map(Edges::n_edges),
             vector_fields: self.vectors.iter().map(|v| v.field.clone()).collect(),
@@ -271,13 +352,22 @@ fn check_obs_keys(keys: &[String]) -> Result<(), ExportError> {
     let mut seen = std::collections::HashSet::new();
     for key in keys {
         if key.is_empty() {
-            return Err(ExportError::option("obs_keys", "contains an empty key; rename the column"));
+            return Err(ExportError::option(
+                "obs_keys",
+                "contains an empty key; rename the column",
+            ));
         }
         if let Some(problem) = display_text_problem(key) {
-            return Err(ExportError::option("obs_keys", format!("key {key:?} {problem}; rename the column")));
+            return Err(ExportError::option(
+                "obs_keys",
+                format!("key {key:?} {problem}; rename the column"),
+            ));
         }
         if !seen.insert(key.as_str()) {
-            return Err(ExportError::option("obs_keys", format!("key '{key}' is listed twice")));
+            return Err(ExportError::option(
+                "obs_keys",
+                format!("key '{key}' is listed twice"),
+            ));
         }
     }
     Ok(())
@@ -285,10 +375,15 @@ fn check_obs_keys(keys: &[String]) -> Result<(), ExportError> {
 
 /// Reads the graph and extracts its edges (format.md §18).
 fn graph_edges(source: &dyn ExportSource, key: &str, n: usize) -> Result<Edges, ExportError> {
-    let err = |source| ExportError::Graph { key: key.to_string(), source };
+    let err = |source| ExportError::Graph {
+        key: key.to_string(),
+        source,
+    };
     let shape_err = |r: usize, c: usize| ExportError::Graph {
         key: key.to_string(),
-        source: math::GraphError::Malformed { detail: format!("shape ({r}, {c}), expected ({n}, {n})") },
+        source: math::GraphError::Malformed {
+            detail: format!("shape ({r}, {c}), expected ({n}, {n})"),
+        },
     };
     match source.obsp(key)? {
         Graph::Sparse(m) => {
@@ -296,7 +391,11 @@ fn graph_edges(source: &dyn ExportSource, key: &str, n: usize) -> Result<Edges, 
                 return Err(shape_err(m.n_rows, m.n_cols));
             }
             let weights = graph_weights(key, &m.data)?;
-            let indptr: Vec<usize> = m.indptr.iter().map(|&p| usize::try_from(p).unwrap_or(usize::MAX)).collect();
+            let indptr: Vec<usize> = m
+                .indptr
+                .iter()
+                .map(|&p| usize::try_from(p).unwrap_or(usize::MAX))
+                .collect();
             let indices: Vec<usize> = m.indices.iter().map(|&i| i as usize).collect();
             // A CSC graph is passed as the CSR of its transpose: a symmetric graph equals it.
             math::edges_from_csr(n, &indptr, &indices, &weights).map_err(err)
@@ -316,7 +415,11 @@ fn graph_weights(key: &str, values: &Values) -> Result<Vec<f64>, ExportError> {
     use arrays::Widen;
     let inexact = |i: usize| ExportError::Graph {
         key: key.to_string(),
-        source: math::GraphError::Malformed { detail: format!("stored value {i} does not survive conversion to float64 (integer above 2^53)") },
+        source: math::GraphError::Malformed {
+            detail: format!(
+                "stored value {i} does not survive conversion to float64 (integer above 2^53)"
+            ),
+        },
     };
     numeric!(values, v => {
         let out: Vec<f64> = v.iter().map(|x| x.widen()).collect();

@@ -33,7 +33,11 @@ pub struct ExportSummary {
 ///
 /// # Errors
 /// The first [`ExportError`].
-pub fn plan(source: &dyn ExportSource, options: &ExportOptions, events: &dyn ExportEvents) -> Result<Plan, ExportError> {
+pub fn plan(
+    source: &dyn ExportSource,
+    options: &ExportOptions,
+    events: &dyn ExportEvents,
+) -> Result<Plan, ExportError> {
     check_options(options)?;
     Plan::build(source, options, events)
 }

@@ -10,10 +10,12 @@ use std::path::Path;
 use std::sync::atomic::Ordering;
 
 use cellucid_format::payload::{
-    edges_dst_path, edges_src_path, edges_weights_path, obs_codes_path, obs_outliers_path, obs_values_path, points_path,
-    var_values_path, vector_path,
+    edges_dst_path, edges_src_path, edges_weights_path, obs_codes_path, obs_outliers_path,
+    obs_values_path, points_path, var_values_path, vector_path,
 };
-use cellucid_format::{ConnectivityManifest, DatasetIdentity, ObsManifest, ValueEncoding, VarManifest};
+use cellucid_format::{
+    ConnectivityManifest, DatasetIdentity, ObsManifest, ValueEncoding, VarManifest,
+};
 use cellucid_quant::Bits;
 
 use crate::error::ExportError;
@@ -47,9 +49,14 @@ pub(crate) fn planned_files(plan: &Plan) -> Vec<(String, u64)> {
     for (i, field) in plan.obs.iter().enumerate() {
         let i = i as u64;
         match field {
-            PlannedObs::Continuous { .. } => out.push((obs_values_path(i, obs_enc, c), n * obs_enc.width() as u64)),
+            PlannedObs::Continuous { .. } => {
+                out.push((obs_values_path(i, obs_enc, c), n * obs_enc.width() as u64))
+            }
             PlannedObs::Categorical { .. } => {
-                out.push((obs_codes_path(i, plan.codes_width, c), n * plan.codes_width.width() as u64));
+                out.push((
+                    obs_codes_path(i, plan.codes_width, c),
+                    n * plan.codes_width.width() as u64,
+                ));
                 out.push((obs_outliers_path(i, obs_enc, c), n * obs_enc.width() as u64));
             }
         }
@@ -67,7 +74,10 @@ pub(crate) fn planned_files(plan: &Plan) -> Vec<(String, u64)> {
     }
     if let Some(g) = &plan.genes {
         for i in 0..g.names.len() {
-            out.push((var_values_path(i as u64, var_enc, c), n * var_enc.width() as u64));
+            out.push((
+                var_values_path(i as u64, var_enc, c),
+                n * var_enc.width() as u64,
+            ));
         }
         out.push((VarManifest::FILE_NAME.to_string(), 0));
     }
@@ -84,7 +94,10 @@ fn edges_payloads(e: &crate::math::Edges) -> (Vec<u8>, Vec<u8>) {
         let enc = |v: &[u32]| v.iter().flat_map(|&x| (x as u16).to_le_bytes()).collect();
         (enc(&e.src), enc(&e.dst))
     } else {
-        (cellucid_format::encode_le(&e.src), cellucid_format::encode_le(&e.dst))
+        (
+            cellucid_format::encode_le(&e.src),
+            cellucid_format::encode_le(&e.dst),
+        )
     }
 }
 
@@ -105,10 +118,16 @@ pub fn write_stage(
     let obs_bits = o.obs_continuous_quantization.and_then(Bits::from_bits);
     let obs_enc = ValueEncoding::from_bits(obs_bits);
     let n_payloads = planned_files(plan).len() as u64;
-    events.stage_started(Stage::Payloads, n_payloads - plan.genes.as_ref().map_or(0, |g| g.names.len() as u64 + 1));
+    events.stage_started(
+        Stage::Payloads,
+        n_payloads - plan.genes.as_ref().map_or(0, |g| g.names.len() as u64 + 1),
+    );
     files.dir("obs")?;
     for (d, emb) in &plan.embeddings {
-        files.payload(&points_path(u32::from(*d), c), &cellucid_format::encode_le(&emb.to_f32()))?;
+        files.payload(
+            &points_path(u32::from(*d), c),
+            &cellucid_format::encode_le(&emb.to_f32()),
+        )?;
         events.progress(Stage::Payloads, 1);
     }
     for (i, field) in plan.obs.iter().enumerate() {
@@ -118,8 +137,13 @@ pub fn write_stage(
                 files.payload(&obs_values_path(i, obs_enc, c), &encoded.bytes)?;
                 events.progress(Stage::Payloads, 1);
             }
-            PlannedObs::Categorical { codes, outliers, .. } => {
-                files.payload(&obs_codes_path(i, plan.codes_width, c), &codes_payload(codes, plan.codes_width))?;
+            PlannedObs::Categorical {
+                codes, outliers, ..
+            } => {
+                files.payload(
+                    &obs_codes_path(i, plan.codes_width, c),
+                    &codes_payload(codes, plan.codes_width),
+                )?;
                 files.payload(&obs_outliers_path(i, obs_enc, c), &outliers.bytes)?;
                 events.progress(Stage::Payloads, 2);
             }
@@ -128,16 +152,35 @@ pub fn write_stage(
     if let Some(e) = &plan.edges {
         files.dir("connectivity")?;
         let (src, dst) = edges_payloads(e);
-        files.payload(&edges_src_path(c), &src)?;
-        files.payload(&edges_dst_path(c), &dst)?;
-        files.payload(&edges_weights_path(c), &cellucid_format::encode_le(&e.weights))?;
+        // The three edge payloads are the largest dense deflates of an export: compress them
+        // side by side.
+        let ((r_src, r_dst), r_weights) = rayon::join(
+            || {
+                rayon::join(
+                    || files.payload(&edges_src_path(c), &src),
+                    || files.payload(&edges_dst_path(c), &dst),
+                )
+            },
+            || {
+                files.payload(
+                    &edges_weights_path(c),
+                    &cellucid_format::encode_le(&e.weights),
+                )
+            },
+        );
+        r_src?;
+        r_dst?;
+        r_weights?;
         events.progress(Stage::Payloads, 3);
     }
     if !plan.vectors.is_empty() {
         files.dir("vectors")?;
         for (f, v) in plan.vectors.iter().enumerate() {
             for (d, values) in &v.dims {
-                files.payload(&vector_path(f, u32::from(*d), c), &cellucid_format::encode_le(values))?;
+                files.payload(
+                    &vector_path(f, u32::from(*d), c),
+                    &cellucid_format::encode_le(values),
+                )?;
                 events.progress(Stage::Payloads, 1);
             }
         }
@@ -152,12 +195,31 @@ pub fn write_stage(
     }
     events.stage_started(Stage::Manifests, 4);
     let obs = manifests::obs_manifest(plan);
-    let identity = manifests::identity(plan, &obs, plan.genes.as_ref().map_or(0, |g| g.names.len()), created_at);
+    let identity = manifests::identity(
+        plan,
+        &obs,
+        plan.genes.as_ref().map_or(0, |g| g.names.len()),
+        created_at,
+    );
     let connectivity = manifests::connectivity_manifest(plan);
     if let Some(v) = &var {
-        write_document(&files, stage, v, VarManifest::FILE_NAME, VarManifest::to_json_string, VarManifest::from_json_str)?;
+        write_document(
+            &files,
+            stage,
+            v,
+            VarManifest::FILE_NAME,
+            VarManifest::to_json_string,
+            VarManifest::from_json_str,
+        )?;
     }
-    write_document(&files, stage, &obs, ObsManifest::FILE_NAME, ObsManifest::to_json_string, ObsManifest::from_json_str)?;
+    write_document(
+        &files,
+        stage,
+        &obs,
+        ObsManifest::FILE_NAME,
+        ObsManifest::to_json_string,
+        ObsManifest::from_json_str,
+    )?;
     if let Some(m) = &connectivity {
         write_document(
             &files,
@@ -196,10 +258,16 @@ fn write_document<T: PartialEq + std::fmt::Debug>(
 ) -> Result<(), ExportError> {
     files.document(name, &to_json(model))?;
     let path = stage.join(name);
-    let text = std::fs::read_to_string(&path).map_err(|source| ExportError::Io { path: path.clone(), source })?;
-    let back = from_json(&text).map_err(|e| ExportError::Internal(format!("{name} does not read back: {e}")))?;
+    let text = std::fs::read_to_string(&path).map_err(|source| ExportError::Io {
+        path: path.clone(),
+        source,
+    })?;
+    let back = from_json(&text)
+        .map_err(|e| ExportError::Internal(format!("{name} does not read back: {e}")))?;
     if &back != model {
-        return Err(ExportError::Internal(format!("{name} reads back different from what was written")));
+        return Err(ExportError::Internal(format!(
+            "{name} reads back different from what was written"
+        )));
     }
     Ok(())
 }
@@ -207,16 +275,30 @@ fn write_document<T: PartialEq + std::fmt::Debug>(
 /// The stage must hold exactly the planned files and payload directories (format.md §3).
 fn reconcile(stage: &Path, plan: &Plan, files: &FileWriter<'_>) -> Result<(), ExportError> {
     let expected: BTreeSet<String> = planned_files(plan).into_iter().map(|(p, _)| p).collect();
-    let written: BTreeSet<String> = files.written.lock().map(|w| w.iter().cloned().collect()).unwrap_or_default();
+    let written: BTreeSet<String> = files
+        .written
+        .lock()
+        .map(|w| w.iter().cloned().collect())
+        .unwrap_or_default();
     let mut found = BTreeSet::new();
     let mut dirs = BTreeSet::new();
     let mut stack = vec![(stage.to_path_buf(), String::new())];
     while let Some((dir, prefix)) = stack.pop() {
-        let entries = std::fs::read_dir(&dir).map_err(|source| ExportError::Io { path: dir.clone(), source })?;
+        let entries = std::fs::read_dir(&dir).map_err(|source| ExportError::Io {
+            path: dir.clone(),
+            source,
+        })?;
         for entry in entries {
-            let entry = entry.map_err(|source| ExportError::Io { path: dir.clone(), source })?;
+            let entry = entry.map_err(|source| ExportError::Io {
+                path: dir.clone(),
+                source,
+            })?;
             let name = entry.file_name().to_string_lossy().into_owned();
-            let rel = if prefix.is_empty() { name } else { format!("{prefix}/{name}") };
+            let rel = if prefix.is_empty() {
+                name
+            } else {
+                format!("{prefix}/{name}")
+            };
             if entry.file_type().is_ok_and(|t| t.is_dir()) {
                 dirs.insert(rel.clone());
                 stack.push((entry.path(), rel));

@@ -21,7 +21,11 @@ fn export_all_from_h5ad() -> Vec<String> {
         let out = dir.path().join(case);
         let source = AnnDataSource::open(golden_case(case).join("input.h5ad")).expect("open");
         export(&source, &out, &options(case), &NoEvents).unwrap_or_else(|e| panic!("{case}: {e}"));
-        larger.extend(assert_matches_golden(&out, &golden_case(case).join("export")).into_iter().map(|l| format!("{case}/{l}")));
+        larger.extend(
+            assert_matches_golden(&out, &golden_case(case).join("export"))
+                .into_iter()
+                .map(|l| format!("{case}/{l}")),
+        );
         assert_valid(&out);
     }
     larger
@@ -35,7 +39,12 @@ fn every_golden_case_from_h5ad() {
 #[test]
 fn gzip_members_are_no_larger_than_the_reference() {
     let larger = export_all_from_h5ad();
-    assert!(larger.is_empty(), "{} gzip members larger than the reference's, e.g. {:?}", larger.len(), &larger[..larger.len().min(5)]);
+    assert!(
+        larger.is_empty(),
+        "{} gzip members larger than the reference's, e.g. {:?}",
+        larger.len(),
+        &larger[..larger.len().min(5)]
+    );
 }
 
 /// Rebuilds the golden input as in-memory arrays (ndarray/sprs/plain columns).
@@ -50,9 +59,22 @@ fn in_memory(case: &str) -> InMemorySource {
     for key in ad.obsm_keys() {
         let m = ad.obsm(key).expect("obsm");
         src = match m.values {
-            Values::F32(v) => src.with_obsm(key.clone(), ndarray::ArrayView2::from_shape((m.n_rows, m.n_cols), &v).expect("shape")),
-            Values::F64(v) => src.with_obsm(key.clone(), ndarray::ArrayView2::from_shape((m.n_rows, m.n_cols), &v).expect("shape")),
-            other => src.with_obsm_matrix(key.clone(), cellucid_export::source::Matrix2 { n_rows: m.n_rows, n_cols: m.n_cols, values: other }),
+            Values::F32(v) => src.with_obsm(
+                key.clone(),
+                ndarray::ArrayView2::from_shape((m.n_rows, m.n_cols), &v).expect("shape"),
+            ),
+            Values::F64(v) => src.with_obsm(
+                key.clone(),
+                ndarray::ArrayView2::from_shape((m.n_rows, m.n_cols), &v).expect("shape"),
+            ),
+            other => src.with_obsm_matrix(
+                key.clone(),
+                cellucid_export::source::Matrix2 {
+                    n_rows: m.n_rows,
+                    n_cols: m.n_cols,
+                    values: other,
+                },
+            ),
         };
     }
     for key in ad.obsp_keys() {
@@ -60,8 +82,12 @@ fn in_memory(case: &str) -> InMemorySource {
             let indptr: Vec<usize> = g.indptr.iter().map(|&p| p as usize).collect();
             let indices: Vec<usize> = g.indices.iter().map(|&i| i as usize).collect();
             src = match (g.format, g.data) {
-                (SparseFormat::Csr, Values::F64(d)) => src.with_obsp_sparse(key.clone(), sprs::CsMat::new((n, n), indptr, indices, d)),
-                (SparseFormat::Csr, Values::F32(d)) => src.with_obsp_sparse(key.clone(), sprs::CsMat::new((n, n), indptr, indices, d)),
+                (SparseFormat::Csr, Values::F64(d)) => {
+                    src.with_obsp_sparse(key.clone(), sprs::CsMat::new((n, n), indptr, indices, d))
+                }
+                (SparseFormat::Csr, Values::F32(d)) => {
+                    src.with_obsp_sparse(key.clone(), sprs::CsMat::new((n, n), indptr, indices, d))
+                }
                 other => panic!("unexpected graph {:?}", other.0),
             };
         }
@@ -72,12 +98,16 @@ fn in_memory(case: &str) -> InMemorySource {
     match x.layout() {
         Layout::Dense => {
             let m = x.dense_rows(0..n).expect("dense");
-            let Values::F32(v) = m.values else { panic!("X dtype") };
+            let Values::F32(v) = m.values else {
+                panic!("X dtype")
+            };
             src.with_x_dense(ndarray::ArrayView2::from_shape((n, g), &v).expect("shape"))
         }
         Layout::Csr => {
             let b = x.csr_rows(0..n).expect("csr");
-            let Values::F32(d) = b.data else { panic!("X dtype") };
+            let Values::F32(d) = b.data else {
+                panic!("X dtype")
+            };
             let indptr = b.indptr.iter().map(|&p| p as usize).collect();
             let indices = b.indices.iter().map(|&i| i as usize).collect();
             src.with_x_sparse(sprs::CsMat::new((n, g), indptr, indices, d))

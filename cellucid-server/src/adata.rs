@@ -20,7 +20,8 @@ use crate::names::{display_text_problem, is_portable_component};
 use crate::pyjson;
 use crate::state::CatalogEntry;
 use crate::virtual_dataset::{
-    diagnosis_json, DiagnosisKind, PayloadError, PayloadKind, SourceFormat, SourceSummary, VirtualDataset, VirtualFile,
+    diagnosis_json, DiagnosisKind, PayloadError, PayloadKind, SourceFormat, SourceSummary,
+    VirtualDataset, VirtualFile,
 };
 use convert::ConvertError;
 use documents::FieldDoc;
@@ -71,8 +72,14 @@ fn refused(message: impl Into<String>) -> AnnDataError {
 }
 
 enum ServedObs {
-    Continuous { values: Vec<f32> },
-    Categorical { codes: Vec<i32>, wide: bool, members: Vec<Vec<usize>> },
+    Continuous {
+        values: Vec<f32>,
+    },
+    Categorical {
+        codes: Vec<i32>,
+        wide: bool,
+        members: Vec<Vec<usize>>,
+    },
 }
 
 struct VectorField {
@@ -99,7 +106,10 @@ pub struct AnnDataDataset {
 
 impl std::fmt::Debug for AnnDataDataset {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AnnDataDataset").field("id", &self.entry.id).field("n_cells", &self.n_cells).finish_non_exhaustive()
+        f.debug_struct("AnnDataDataset")
+            .field("id", &self.entry.id)
+            .field("n_cells", &self.n_cells)
+            .finish_non_exhaustive()
     }
 }
 
@@ -122,7 +132,9 @@ impl AnnDataDataset {
         let adata = AnnData::open(path)?;
         let n = adata.n_obs();
         if n == 0 {
-            return Err(refused("the AnnData has 0 cells; Cellucid needs at least one cell"));
+            return Err(refused(
+                "the AnnData has 0 cells; Cellucid needs at least one cell",
+            ));
         }
 
         // Genes.
@@ -133,7 +145,9 @@ impl AnnDataDataset {
             let mut seen = std::collections::HashSet::new();
             for name in &names {
                 if let Some(problem) = display_text_problem(name) {
-                    return Err(refused(format!("var index key {name:?} cannot be displayed: {problem}. Rename the gene.")));
+                    return Err(refused(format!(
+                        "var index key {name:?} cannot be displayed: {problem}. Rename the gene."
+                    )));
                 }
                 if !seen.insert(name.as_str()) {
                     return Err(refused(format!("var index key '{name}' is duplicated.")));
@@ -154,25 +168,45 @@ impl AnnDataDataset {
                 return Err(refused(format!("obs field {:?} cannot be displayed: {problem}. Rename the column or leave it out with --obs-key.", field.key)));
             }
             if !seen_keys.insert(field.key.clone()) {
-                return Err(refused(format!("obs field '{}' is listed twice.", field.key)));
+                return Err(refused(format!(
+                    "obs field '{}' is listed twice.",
+                    field.key
+                )));
             }
             match field.kind {
                 ObsFieldKind::Continuous(values) => {
-                    let values = convert::to_f32(&values, Policy::default()).map_err(|e| match e {
-                        ConvertError::Refused(q) => match convert::diagnosis(DiagnosisKind::Field, &field.key, n, &q) {
-                            Some(d) => refused(diagnosis_message(&d)),
-                            None => refused(format!("Continuous obs field '{}' {q}", field.key)),
-                        },
-                        ConvertError::NotNumeric => refused(format!("obs field '{}' is not numeric", field.key)),
-                    })?;
+                    let values =
+                        convert::to_f32(&values, Policy::default()).map_err(|e| match e {
+                            ConvertError::Refused(q) => {
+                                match convert::diagnosis(DiagnosisKind::Field, &field.key, n, &q) {
+                                    Some(d) => refused(diagnosis_message(&d)),
+                                    None => {
+                                        refused(format!("Continuous obs field '{}' {q}", field.key))
+                                    }
+                                }
+                            }
+                            ConvertError::NotNumeric => {
+                                refused(format!("obs field '{}' is not numeric", field.key))
+                            }
+                        })?;
                     obs.push((field.key, ServedObs::Continuous { values }));
                     labels_of.push(None);
                 }
                 ObsFieldKind::Categorical { labels, codes } => {
                     check_labels(&field.key, &labels)?;
-                    let members = math::members_by_category(codes.iter().map(|&c| usize::try_from(c).ok()), labels.len())
-                        .map_err(|e| refused(format!("obs field '{}': {e}", field.key)))?;
-                    obs.push((field.key, ServedObs::Categorical { codes, wide: labels.len() > 255, members }));
+                    let members = math::members_by_category(
+                        codes.iter().map(|&c| usize::try_from(c).ok()),
+                        labels.len(),
+                    )
+                    .map_err(|e| refused(format!("obs field '{}': {e}", field.key)))?;
+                    obs.push((
+                        field.key,
+                        ServedObs::Categorical {
+                            codes,
+                            wide: labels.len() > 255,
+                            members,
+                        },
+                    ));
                     labels_of.push(Some(labels));
                 }
             }
@@ -184,10 +218,14 @@ impl AnnDataDataset {
         for (&dim, key) in &embedding_keys {
             let m = adata.obsm(key)?;
             if m.n_rows != n || m.n_cols != usize::from(dim) {
-                return Err(refused(format!("embedding adata.obsm['{key}'] has shape ({}, {}); expected ({n}, {dim})", m.n_rows, m.n_cols)));
+                return Err(refused(format!(
+                    "embedding adata.obsm['{key}'] has shape ({}, {}); expected ({n}, {dim})",
+                    m.n_rows, m.n_cols
+                )));
             }
             let values = convert::strict_f64(&m.values).map_err(|_| refused(format!("embedding adata.obsm['{key}'] must be numeric, finite and representable in float32")))?;
-            let e = math::normalise_embedding(&values, usize::from(dim)).map_err(|e| refused(format!("embedding adata.obsm['{key}'] {e}")))?;
+            let e = math::normalise_embedding(&values, usize::from(dim))
+                .map_err(|e| refused(format!("embedding adata.obsm['{key}'] {e}")))?;
             normalised.insert(dim, e);
         }
         let dims: Vec<u8> = normalised.keys().copied().collect();
@@ -197,7 +235,10 @@ impl AnnDataDataset {
         if options.vector_fields {
             for vk in mapping::vector_fields(&adata) {
                 let Some(embedding) = normalised.get(&vk.dim) else {
-                    return Err(refused(format!("Vector field '{}' requires a matching {}D embedding.", vk.key, vk.dim)));
+                    return Err(refused(format!(
+                        "Vector field '{}' requires a matching {}D embedding.",
+                        vk.key, vk.dim
+                    )));
                 };
                 let (rows, cols, _) = adata.obsm_shape(&vk.key)?;
                 if rows != n || cols != usize::from(vk.dim) {
@@ -205,10 +246,16 @@ impl AnnDataDataset {
                 }
                 let m = adata.obsm(&vk.key)?;
                 let values = convert::strict_f64(&m.values).map_err(|_| refused(format!("Vector field adata.obsm['{}'] must be numeric, finite and representable in float32", vk.key)))?;
-                math::scale_vectors(&values, usize::from(vk.dim), embedding.scale).map_err(|e| refused(format!("Vector field adata.obsm['{}']: {e}", vk.key)))?;
+                math::scale_vectors(&values, usize::from(vk.dim), embedding.scale)
+                    .map_err(|e| refused(format!("Vector field adata.obsm['{}']: {e}", vk.key)))?;
                 match vectors.iter_mut().find(|(id, _)| *id == vk.field) {
                     Some((_, field)) => field.dims.push((vk.dim, vk.key.clone(), embedding.scale)),
-                    None => vectors.push((vk.field.clone(), VectorField { dims: vec![(vk.dim, vk.key.clone(), embedding.scale)] })),
+                    None => vectors.push((
+                        vk.field.clone(),
+                        VectorField {
+                            dims: vec![(vk.dim, vk.key.clone(), embedding.scale)],
+                        },
+                    )),
                 }
             }
             vectors.sort_by(|a, b| a.0.cmp(&b.0));
@@ -231,11 +278,16 @@ impl AnnDataDataset {
             if !adata.obsp_keys().iter().any(|k| k == "connectivities") {
                 return Err(refused("Connectivity was asked for, and adata.obsp has no 'connectivities' matrix to serve. Compute the neighbor graph with sc.pp.neighbors(adata) before serving, or serve without asking for connectivity."));
             }
-            let invalid = |reason: String| refused(format!("Invalid adata.obsp['connectivities']; the direct server was not initialized: {reason}"));
+            let invalid = |reason: String| {
+                refused(format!("Invalid adata.obsp['connectivities']; the direct server was not initialized: {reason}"))
+            };
             let edges = match adata.obsp("connectivities")? {
                 Graph::Sparse(sm) => {
                     if sm.n_rows != n || sm.n_cols != n {
-                        return Err(invalid(format!("shape ({}, {}) is not ({n}, {n})", sm.n_rows, sm.n_cols)));
+                        return Err(invalid(format!(
+                            "shape ({}, {}) is not ({n}, {n})",
+                            sm.n_rows, sm.n_cols
+                        )));
                     }
                     let _ = SparseFormat::Csr; // CSC is passed as the CSR of its transpose (symmetric)
                     let indptr: Vec<usize> = sm.indptr.iter().map(|&p| p as usize).collect();
@@ -244,7 +296,10 @@ impl AnnDataDataset {
                 }
                 Graph::Dense(m) => {
                     if m.n_rows != n || m.n_cols != n {
-                        return Err(invalid(format!("shape ({}, {}) is not ({n}, {n})", m.n_rows, m.n_cols)));
+                        return Err(invalid(format!(
+                            "shape ({}, {}) is not ({n}, {n})",
+                            m.n_rows, m.n_cols
+                        )));
                     }
                     math::edges_from_dense(n, &convert::weights_f64(&m.values))
                 }
@@ -257,7 +312,9 @@ impl AnnDataDataset {
         // Latent key.
         if let Some(key) = &options.latent_key {
             if !adata.obsm_keys().iter().any(|k| k == key) {
-                return Err(refused(format!("latent_key '{key}' was not found in adata.obsm")));
+                return Err(refused(format!(
+                    "latent_key '{key}' was not found in adata.obsm"
+                )));
             }
         }
 
@@ -271,21 +328,35 @@ impl AnnDataDataset {
                     let centroids = normalised
                         .iter()
                         .map(|(&dim, e)| {
-                            let list = math::field_centroids(&e.coords, usize::from(dim), members, CENTROID_QUANTILE, CENTROID_MIN_POINTS)
-                                .into_iter()
-                                .map(|c| (c.code, c.centroid.position, c.centroid.n_points))
-                                .collect();
+                            let list = math::field_centroids(
+                                &e.coords,
+                                usize::from(dim),
+                                members,
+                                CENTROID_QUANTILE,
+                                CENTROID_MIN_POINTS,
+                            )
+                            .into_iter()
+                            .map(|c| (c.code, c.centroid.position, c.centroid.n_points))
+                            .collect();
                             (dim, list)
                         })
                         .collect();
-                    FieldDoc::Categorical { index, key, labels, centroids }
+                    FieldDoc::Categorical {
+                        index,
+                        key,
+                        labels,
+                        centroids,
+                    }
                 }
                 _ => FieldDoc::Continuous { index, key },
             })
             .collect();
         let n_genes_served = genes.as_ref().map_or(0, |(_, names)| names.len());
         let created_at = now_utc();
-        let vector_summary: Vec<(String, Vec<u8>)> = vectors.iter().map(|(id, f)| (id.clone(), f.dims.iter().map(|d| d.0).collect())).collect();
+        let vector_summary: Vec<(String, Vec<u8>)> = vectors
+            .iter()
+            .map(|(id, f)| (id.clone(), f.dims.iter().map(|d| d.0).collect()))
+            .collect();
         let identity = documents::identity(
             &documents::IdentityDoc {
                 id: &options.dataset_id,
@@ -305,59 +376,118 @@ impl AnnDataDataset {
         drop(field_docs);
         let empty: Vec<String> = Vec::new();
         let var_doc = documents::var_manifest(n, genes.as_ref().map_or(&empty, |(_, names)| names));
-        let encode = |v: &serde_json::Value| pyjson::to_vec(v).map(Bytes::from).map_err(|e| refused(format!("a JSON document could not be serialized: {e}")));
+        let encode = |v: &serde_json::Value| {
+            pyjson::to_vec(v)
+                .map(Bytes::from)
+                .map_err(|e| refused(format!("a JSON document could not be serialized: {e}")))
+        };
         let mut docs = vec![
             ("dataset_identity.json".to_string(), encode(&identity)?),
             ("obs_manifest.json".to_string(), encode(&obs_doc)?),
             ("var_manifest.json".to_string(), encode(&var_doc)?),
         ];
         if let Some(e) = &edges {
-            docs.push(("connectivity_manifest.json".into(), encode(&documents::connectivity_manifest(n, e.n_edges(), e.max_neighbors))?));
+            docs.push((
+                "connectivity_manifest.json".into(),
+                encode(&documents::connectivity_manifest(
+                    n,
+                    e.n_edges(),
+                    e.max_neighbors,
+                ))?,
+            ));
         }
 
         // Payload table.
         let n64 = n as u64;
         let mut files = Vec::new();
         for &dim in &dims {
-            files.push(VirtualFile { path: format!("points_{dim}d.bin"), kind: PayloadKind::Points { dim }, len: n64 * u64::from(dim) * 4 });
+            files.push(VirtualFile {
+                path: format!("points_{dim}d.bin"),
+                kind: PayloadKind::Points { dim },
+                len: n64 * u64::from(dim) * 4,
+            });
         }
         for (i, (_, served)) in obs.iter().enumerate() {
             match served {
-                ServedObs::Continuous { .. } => files.push(VirtualFile { path: format!("obs/{i}.values.f32"), kind: PayloadKind::ObsValues { field: i }, len: n64 * 4 }),
+                ServedObs::Continuous { .. } => files.push(VirtualFile {
+                    path: format!("obs/{i}.values.f32"),
+                    kind: PayloadKind::ObsValues { field: i },
+                    len: n64 * 4,
+                }),
                 ServedObs::Categorical { wide, .. } => {
                     let (ext, width) = if *wide { ("u16", 2) } else { ("u8", 1) };
-                    files.push(VirtualFile { path: format!("obs/{i}.codes.{ext}"), kind: PayloadKind::ObsCodes { field: i }, len: n64 * width });
+                    files.push(VirtualFile {
+                        path: format!("obs/{i}.codes.{ext}"),
+                        kind: PayloadKind::ObsCodes { field: i },
+                        len: n64 * width,
+                    });
                     if options.latent_key.is_some() {
-                        files.push(VirtualFile { path: format!("obs/{i}.outliers.f32"), kind: PayloadKind::Outliers { field: i }, len: n64 * 4 });
+                        files.push(VirtualFile {
+                            path: format!("obs/{i}.outliers.f32"),
+                            kind: PayloadKind::Outliers { field: i },
+                            len: n64 * 4,
+                        });
                     }
                 }
             }
         }
         for g in 0..n_genes_served {
-            files.push(VirtualFile { path: format!("var/{g}.values.f32"), kind: PayloadKind::Gene { index: g }, len: n64 * 4 });
+            files.push(VirtualFile {
+                path: format!("var/{g}.values.f32"),
+                kind: PayloadKind::Gene { index: g },
+                len: n64 * 4,
+            });
         }
         if let Some(e) = &edges {
             let m = e.n_edges() as u64;
             let ib = e.index_bytes() as u64;
-            files.push(VirtualFile { path: "connectivity/edges.src.bin".into(), kind: PayloadKind::EdgeSources, len: m * ib });
-            files.push(VirtualFile { path: "connectivity/edges.dst.bin".into(), kind: PayloadKind::EdgeDestinations, len: m * ib });
-            files.push(VirtualFile { path: "connectivity/edges.weights.f64.bin".into(), kind: PayloadKind::EdgeWeights, len: m * 8 });
+            files.push(VirtualFile {
+                path: "connectivity/edges.src.bin".into(),
+                kind: PayloadKind::EdgeSources,
+                len: m * ib,
+            });
+            files.push(VirtualFile {
+                path: "connectivity/edges.dst.bin".into(),
+                kind: PayloadKind::EdgeDestinations,
+                len: m * ib,
+            });
+            files.push(VirtualFile {
+                path: "connectivity/edges.weights.f64.bin".into(),
+                kind: PayloadKind::EdgeWeights,
+                len: m * 8,
+            });
         }
         for (v, (_, field)) in vectors.iter().enumerate() {
             for (dim, _, _) in &field.dims {
-                files.push(VirtualFile { path: format!("vectors/{v}_{dim}d.bin"), kind: PayloadKind::Vectors { field: v, dim: *dim }, len: n64 * u64::from(*dim) * 4 });
+                files.push(VirtualFile {
+                    path: format!("vectors/{v}_{dim}d.bin"),
+                    kind: PayloadKind::Vectors {
+                        field: v,
+                        dim: *dim,
+                    },
+                    len: n64 * u64::from(*dim) * 4,
+                });
             }
         }
 
         let points = normalised.iter().map(|(&d, e)| (d, e.to_f32())).collect();
         let summary = SourceSummary {
-            format: if is_dir { SourceFormat::Zarr } else { SourceFormat::H5ad },
+            format: if is_dir {
+                SourceFormat::Zarr
+            } else {
+                SourceFormat::H5ad
+            },
             is_backed: !is_dir,
             n_cells: n64,
             n_genes: adata.n_vars() as u64,
         };
         Ok(Self {
-            entry: CatalogEntry { id: options.dataset_id.clone(), path: "/".into(), name: options.dataset_name.clone(), state_sha256: None },
+            entry: CatalogEntry {
+                id: options.dataset_id.clone(),
+                path: "/".into(),
+                name: options.dataset_name.clone(),
+                state_sha256: None,
+            },
             summary,
             documents: docs,
             files,
@@ -379,9 +509,14 @@ impl AnnDataDataset {
                 let key = self.latent_key.as_deref().ok_or("no latent key")?;
                 let m = self.adata.obsm(key).map_err(|e| e.to_string())?;
                 if m.n_rows != self.n_cells || m.n_cols == 0 {
-                    return Err(format!("latent adata.obsm['{key}'] has shape ({}, {}); expected {} rows", m.n_rows, m.n_cols, self.n_cells));
+                    return Err(format!(
+                        "latent adata.obsm['{key}'] has shape ({}, {}); expected {} rows",
+                        m.n_rows, m.n_cols, self.n_cells
+                    ));
                 }
-                let values = convert::to_f32(&m.values, Policy::strict()).map_err(|_| format!("latent adata.obsm['{key}'] must be finite and float32-representable"))?;
+                let values = convert::to_f32(&m.values, Policy::strict()).map_err(|_| {
+                    format!("latent adata.obsm['{key}'] must be finite and float32-representable")
+                })?;
                 Ok((values, m.n_cols))
             })
             .as_ref()
@@ -390,12 +525,20 @@ impl AnnDataDataset {
 
     fn gene(&self, index: usize) -> Result<Vec<u8>, PayloadError> {
         let path = format!("var/{index}.values.f32");
-        let fail = |source: Box<dyn std::error::Error + Send + Sync>| PayloadError::Failed { path: path.clone(), source };
-        let (matrix, names) = self.genes.as_ref().ok_or_else(|| fail("no expression matrix".into()))?;
+        let fail = |source: Box<dyn std::error::Error + Send + Sync>| PayloadError::Failed {
+            path: path.clone(),
+            source,
+        };
+        let (matrix, names) = self
+            .genes
+            .as_ref()
+            .ok_or_else(|| fail("no expression matrix".into()))?;
         let column = matrix.gene(index).map_err(|e| fail(Box::new(e)))?;
         let converted = match &column {
             GeneColumn::Dense(values) => convert::to_f32(values, Policy::default()),
-            GeneColumn::Sparse { n, rows, values } => convert::sparse_to_f32(*n, rows, values, Policy::default()),
+            GeneColumn::Sparse { n, rows, values } => {
+                convert::sparse_to_f32(*n, rows, values, Policy::default())
+            }
         };
         match converted {
             Ok(values) => Ok(convert::f32_le(&values)),
@@ -406,7 +549,9 @@ impl AnnDataDataset {
                     None => Err(fail(Box::new(q))),
                 }
             }
-            Err(ConvertError::NotNumeric) => Err(fail("the expression matrix is not numeric".into())),
+            Err(ConvertError::NotNumeric) => {
+                Err(fail("the expression matrix is not numeric".into()))
+            }
         }
     }
 }
@@ -416,7 +561,11 @@ fn diagnosis_message(d: &crate::virtual_dataset::NonFiniteDiagnosis) -> String {
     let body = diagnosis_json(d);
     serde_json::from_slice::<serde_json::Value>(&body)
         .ok()
-        .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(str::to_string))
+        .and_then(|v| {
+            v.get("message")
+                .and_then(|m| m.as_str())
+                .map(str::to_string)
+        })
         .unwrap_or_else(|| format!("Continuous obs field '{}' cannot be published", d.name))
 }
 
@@ -444,7 +593,9 @@ fn check_labels(key: &str, labels: &[Label]) -> Result<(), AnnDataError> {
             }
         };
         if !seen.insert(canonical) {
-            return Err(refused(format!("Categorical field '{key}' has duplicate category {label:?}. Rename one of them.")));
+            return Err(refused(format!(
+                "Categorical field '{key}' has duplicate category {label:?}. Rename one of them."
+            )));
         }
     }
     Ok(())
@@ -452,7 +603,9 @@ fn check_labels(key: &str, labels: &[Label]) -> Result<(), AnnDataError> {
 
 /// `YYYY-MM-DDTHH:MM:SSZ` of now (UTC).
 fn now_utc() -> String {
-    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
     let days = (secs / 86_400) as i64;
     let rem = secs % 86_400;
     // Civil-from-days (H. Hinnant).
@@ -465,7 +618,12 @@ fn now_utc() -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }
 
 impl VirtualDataset for AnnDataDataset {
@@ -486,9 +644,16 @@ impl VirtualDataset for AnnDataDataset {
     }
 
     fn payload(&self, file: &VirtualFile) -> Result<Bytes, PayloadError> {
-        let fail = |message: String| PayloadError::Failed { path: file.path.clone(), source: message.into() };
+        let fail = |message: String| PayloadError::Failed {
+            path: file.path.clone(),
+            source: message.into(),
+        };
         let bytes = match file.kind {
-            PayloadKind::Points { dim } => convert::f32_le(self.points.get(&dim).ok_or_else(|| fail("no such dimension".into()))?),
+            PayloadKind::Points { dim } => convert::f32_le(
+                self.points
+                    .get(&dim)
+                    .ok_or_else(|| fail("no such dimension".into()))?,
+            ),
             PayloadKind::ObsValues { field } => match self.obs.get(field) {
                 Some((_, ServedObs::Continuous { values })) => convert::f32_le(values),
                 _ => return Err(fail("not a continuous field".into())),
@@ -500,7 +665,14 @@ impl VirtualDataset for AnnDataDataset {
             PayloadKind::Outliers { field } => match self.obs.get(field) {
                 Some((_, ServedObs::Categorical { members, .. })) => {
                     let (latent, k) = self.latent().map_err(fail)?;
-                    let q = math::latent_outlier_quantiles(latent, self.n_cells, *k, members, CENTROID_MIN_POINTS).map_err(|e| fail(e.to_string()))?;
+                    let q = math::latent_outlier_quantiles(
+                        latent,
+                        self.n_cells,
+                        *k,
+                        members,
+                        CENTROID_MIN_POINTS,
+                    )
+                    .map_err(|e| fail(e.to_string()))?;
                     convert::f32_le(&q)
                 }
                 _ => return Err(fail("not a categorical field".into())),
@@ -508,7 +680,11 @@ impl VirtualDataset for AnnDataDataset {
             PayloadKind::Gene { index } => self.gene(index)?,
             PayloadKind::EdgeSources | PayloadKind::EdgeDestinations => {
                 let e = self.edges.as_ref().ok_or_else(|| fail("no graph".into()))?;
-                let ids = if file.kind == PayloadKind::EdgeSources { &e.src } else { &e.dst };
+                let ids = if file.kind == PayloadKind::EdgeSources {
+                    &e.src
+                } else {
+                    &e.dst
+                };
                 index_le(ids, e.index_bytes())
             }
             PayloadKind::EdgeWeights => {
@@ -522,8 +698,12 @@ impl VirtualDataset for AnnDataDataset {
                     .and_then(|f| f.dims.iter().find(|(d, _, _)| *d == dim))
                     .ok_or_else(|| fail("no such vector field".into()))?;
                 let m = self.adata.obsm(key).map_err(|e| fail(e.to_string()))?;
-                let values = convert::strict_f64(&m.values).map_err(|_| fail(format!("adata.obsm['{key}'] is not finite float32")))?;
-                convert::f32_le(&math::scale_vectors(&values, usize::from(dim), *scale).map_err(|e| fail(e.to_string()))?)
+                let values = convert::strict_f64(&m.values)
+                    .map_err(|_| fail(format!("adata.obsm['{key}'] is not finite float32")))?;
+                convert::f32_le(
+                    &math::scale_vectors(&values, usize::from(dim), *scale)
+                        .map_err(|e| fail(e.to_string()))?,
+                )
             }
         };
         Ok(Bytes::from(bytes))
@@ -532,15 +712,23 @@ impl VirtualDataset for AnnDataDataset {
 
 fn codes_le(codes: &[i32], wide: bool) -> Vec<u8> {
     if wide {
-        codes.iter().flat_map(|&c| u16::try_from(c).unwrap_or(u16::MAX).to_le_bytes()).collect()
+        codes
+            .iter()
+            .flat_map(|&c| u16::try_from(c).unwrap_or(u16::MAX).to_le_bytes())
+            .collect()
     } else {
-        codes.iter().map(|&c| u8::try_from(c).unwrap_or(u8::MAX)).collect()
+        codes
+            .iter()
+            .map(|&c| u8::try_from(c).unwrap_or(u8::MAX))
+            .collect()
     }
 }
 
 fn index_le(ids: &[u32], width: usize) -> Vec<u8> {
     if width == 2 {
-        ids.iter().flat_map(|&i| u16::try_from(i).unwrap_or(u16::MAX).to_le_bytes()).collect()
+        ids.iter()
+            .flat_map(|&i| u16::try_from(i).unwrap_or(u16::MAX).to_le_bytes())
+            .collect()
     } else {
         ids.iter().flat_map(|&i| i.to_le_bytes()).collect()
     }
@@ -550,6 +738,9 @@ fn index_le(ids: &[u32], width: usize) -> Vec<u8> {
 ///
 /// # Errors
 /// See [`AnnDataDataset::open`].
-pub fn open_anndata(path: &Path, options: &AnnDataOptions) -> Result<Arc<dyn VirtualDataset>, AnnDataError> {
+pub fn open_anndata(
+    path: &Path,
+    options: &AnnDataOptions,
+) -> Result<Arc<dyn VirtualDataset>, AnnDataError> {
     Ok(Arc::new(AnnDataDataset::open(path, options)?))
 }

@@ -28,6 +28,23 @@ pub(crate) struct ExportArgs {
     /// JSON file of options (the keys of a golden call.json); flags override it.
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// Every export option (boxed: keeps the subcommand enum small).
+    #[command(flatten)]
+    flags: Box<OptionFlags>,
+    /// Replace a non-empty output folder as a whole.
+    #[arg(long)]
+    force: bool,
+    /// No progress bars or summary (errors still go to stderr).
+    #[arg(long, short)]
+    quiet: bool,
+    /// Check everything and list the files that would be written, without writing.
+    #[arg(long)]
+    dry_run: bool,
+}
+
+/// Flags setting one export option each.
+#[derive(Debug, clap::Args)]
+struct OptionFlags {
     /// Dataset id ([A-Za-z0-9][A-Za-z0-9._-]*).
     #[arg(long)]
     id: Option<String>,
@@ -100,28 +117,30 @@ pub(crate) struct ExportArgs {
     /// Categorical codes width: auto, uint8 or uint16 [default: auto].
     #[arg(long, value_name = "auto|uint8|uint16")]
     obs_categorical_dtype: Option<String>,
-    /// Replace a non-empty output folder as a whole.
-    #[arg(long)]
-    force: bool,
-    /// No progress bars or summary (errors still go to stderr).
-    #[arg(long, short)]
-    quiet: bool,
-    /// Check everything and list the files that would be written, without writing.
-    #[arg(long)]
-    dry_run: bool,
 }
 
 fn parse_optional_u32(flag: &str, value: &str) -> anyhow::Result<Option<u32>> {
     if value.eq_ignore_ascii_case("none") || value.eq_ignore_ascii_case("null") {
         return Ok(None);
     }
-    value.parse().map(Some).with_context(|| format!("--{flag} {value:?}: expected a number or \"none\""))
+    value
+        .parse()
+        .map(Some)
+        .with_context(|| format!("--{flag} {value:?}: expected a number or \"none\""))
 }
 
 /// A dataset id derived from a file stem (invalid characters become `_`).
 fn id_from_stem(stem: &str) -> String {
-    let mut id: String =
-        stem.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') { c } else { '_' }).collect();
+    let mut id: String = stem
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
     if !id.starts_with(|c: char| c.is_ascii_alphanumeric()) {
         id.insert(0, 'd');
     }
@@ -131,8 +150,15 @@ fn id_from_stem(stem: &str) -> String {
 
 /// Defaults < config file < flags, merged as JSON objects so that a config's explicit `null`
 /// wins over a default.
-fn build_options(args: &ExportArgs, input: &Path, source: &AnnDataSource) -> anyhow::Result<(ExportOptions, Vec<String>)> {
-    let stem = input.file_stem().and_then(|s| s.to_str()).unwrap_or("dataset");
+fn build_options(
+    args: &ExportArgs,
+    input: &Path,
+    source: &AnnDataSource,
+) -> anyhow::Result<(ExportOptions, Vec<String>)> {
+    let stem = input
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("dataset");
     let stem = stem.strip_suffix(".h5ad").unwrap_or(stem);
     let mut notes = Vec::new();
     let mut defaults = ExportOptions::new(id_from_stem(stem), stem);
@@ -141,16 +167,19 @@ fn build_options(args: &ExportArgs, input: &Path, source: &AnnDataSource) -> any
     defaults.obs_continuous_quantization = Some(8);
     let mut merged = serde_json::to_value(&defaults)?;
     if let Some(path) = &args.config {
-        let text = std::fs::read_to_string(path).with_context(|| format!("reading --config {}", path.display()))?;
-        let config: serde_json::Value =
-            serde_json::from_str(&text).with_context(|| format!("--config {} is not JSON", path.display()))?;
-        let serde_json::Value::Object(config) = config else { bail!("--config {} must hold a JSON object", path.display()) };
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading --config {}", path.display()))?;
+        let config: serde_json::Value = serde_json::from_str(&text)
+            .with_context(|| format!("--config {} is not JSON", path.display()))?;
+        let serde_json::Value::Object(config) = config else {
+            bail!("--config {} must hold a JSON object", path.display())
+        };
         if let serde_json::Value::Object(m) = &mut merged {
             m.extend(config);
         }
     }
-    let mut o: ExportOptions =
-        serde_json::from_value(merged).context("invalid options (in --config); the keys are those of ExportOptions")?;
+    let mut o: ExportOptions = serde_json::from_value(merged)
+        .context("invalid options (in --config); the keys are those of ExportOptions")?;
     macro_rules! set {
         ($field:ident, $value:expr) => {
             if let Some(v) = $value {
@@ -158,34 +187,48 @@ fn build_options(args: &ExportArgs, input: &Path, source: &AnnDataSource) -> any
             }
         };
     }
-    set!(dataset_id, args.id.clone());
-    set!(dataset_name, args.name.clone());
-    set!(dataset_description, args.description.clone().map(Some));
-    set!(created_at, args.created_at.clone().map(Some));
-    set!(source_name, args.source_name.clone().map(Some));
-    set!(source_url, args.source_url.clone().map(Some));
-    set!(source_citation, args.source_citation.clone().map(Some));
-    set!(latent_key, args.latent_key.clone().map(Some));
-    set!(vector_field_default, args.vector_field_default.clone().map(Some));
-    set!(var_gene_id_column, args.var_gene_id_column.clone().map(Some));
-    set!(centroid_min_points, args.centroid_min_points);
-    if let Some(v) = &args.centroid_outlier_quantile {
+    set!(dataset_id, args.flags.id.clone());
+    set!(dataset_name, args.flags.name.clone());
+    set!(
+        dataset_description,
+        args.flags.description.clone().map(Some)
+    );
+    set!(created_at, args.flags.created_at.clone().map(Some));
+    set!(source_name, args.flags.source_name.clone().map(Some));
+    set!(source_url, args.flags.source_url.clone().map(Some));
+    set!(
+        source_citation,
+        args.flags.source_citation.clone().map(Some)
+    );
+    set!(latent_key, args.flags.latent_key.clone().map(Some));
+    set!(
+        vector_field_default,
+        args.flags.vector_field_default.clone().map(Some)
+    );
+    set!(
+        var_gene_id_column,
+        args.flags.var_gene_id_column.clone().map(Some)
+    );
+    set!(centroid_min_points, args.flags.centroid_min_points);
+    if let Some(v) = &args.flags.centroid_outlier_quantile {
         o.centroid_outlier_quantile = if v.eq_ignore_ascii_case("none") {
             None
         } else {
-            Some(v.parse().with_context(|| format!("--centroid-outlier-quantile {v:?}: expected a number or \"none\""))?)
+            Some(v.parse().with_context(|| {
+                format!("--centroid-outlier-quantile {v:?}: expected a number or \"none\"")
+            })?)
         };
     }
-    if let Some(v) = &args.compression {
+    if let Some(v) = &args.flags.compression {
         o.compression = parse_optional_u32("compression", v)?;
     }
-    if let Some(v) = &args.var_quantization {
+    if let Some(v) = &args.flags.var_quantization {
         o.var_quantization = parse_optional_u32("var-quantization", v)?;
     }
-    if let Some(v) = &args.obs_quantization {
+    if let Some(v) = &args.flags.obs_quantization {
         o.obs_continuous_quantization = parse_optional_u32("obs-quantization", v)?;
     }
-    if let Some(v) = &args.obs_categorical_dtype {
+    if let Some(v) = &args.flags.obs_categorical_dtype {
         o.obs_categorical_dtype = match v.as_str() {
             "auto" => CategoricalDtype::Auto,
             "uint8" => CategoricalDtype::Uint8,
@@ -193,18 +236,28 @@ fn build_options(args: &ExportArgs, input: &Path, source: &AnnDataSource) -> any
             other => bail!("--obs-categorical-dtype {other:?}: expected auto, uint8 or uint16"),
         };
     }
-    for e in &args.embeddings {
-        let (dim, key) = e.split_once('=').with_context(|| format!("--embedding {e:?}: expected DIM=KEY, e.g. 2=X_umap"))?;
-        let dim: u8 = dim.parse().with_context(|| format!("--embedding {e:?}: DIM must be 1, 2 or 3"))?;
+    for e in &args.flags.embeddings {
+        let (dim, key) = e
+            .split_once('=')
+            .with_context(|| format!("--embedding {e:?}: expected DIM=KEY, e.g. 2=X_umap"))?;
+        let dim: u8 = dim
+            .parse()
+            .with_context(|| format!("--embedding {e:?}: DIM must be 1, 2 or 3"))?;
         o.embeddings.insert(dim, key.to_string());
     }
-    if !args.obs_keys.is_empty() {
-        o.obs_keys = Some(args.obs_keys.clone());
+    if !args.flags.obs_keys.is_empty() {
+        o.obs_keys = Some(args.flags.obs_keys.clone());
     }
-    let mut genes = args.genes.clone();
-    if let Some(path) = &args.genes_file {
-        let text = std::fs::read_to_string(path).with_context(|| format!("reading --genes-file {}", path.display()))?;
-        genes.extend(text.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from));
+    let mut genes = args.flags.genes.clone();
+    if let Some(path) = &args.flags.genes_file {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading --genes-file {}", path.display()))?;
+        genes.extend(
+            text.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(String::from),
+        );
     }
     if !genes.is_empty() {
         o.gene_identifiers = Some(genes);
@@ -216,8 +269,15 @@ fn build_options(args: &ExportArgs, input: &Path, source: &AnnDataSource) -> any
         match source.default_latent_key() {
             Some(k) => o.latent_key = Some(k),
             None => {
-                let embeddings = if o.embeddings.is_empty() { source.default_embeddings()? } else { o.embeddings.clone() };
-                let (_, key) = embeddings.iter().next_back().context("no embedding to use as latent space")?;
+                let embeddings = if o.embeddings.is_empty() {
+                    source.default_embeddings()?
+                } else {
+                    o.embeddings.clone()
+                };
+                let (_, key) = embeddings
+                    .iter()
+                    .next_back()
+                    .context("no embedding to use as latent space")?;
                 notes.push(format!(
                     "no X_pca in obsm: using the embedding '{key}' as latent space for the outlier quantiles (pass --latent-key to choose another obsm key)"
                 ));
@@ -225,36 +285,49 @@ fn build_options(args: &ExportArgs, input: &Path, source: &AnnDataSource) -> any
             }
         }
     }
-    if args.no_connectivities {
+    if args.flags.no_connectivities {
         o.connectivities_key = None;
-    } else if let Some(k) = &args.connectivities {
+    } else if let Some(k) = &args.flags.connectivities {
         o.connectivities_key = Some(k.clone());
     } else if !from_config {
         o.connectivities_key = source.default_connectivities_key();
     }
-    if args.no_vector_fields {
+    if args.flags.no_vector_fields {
         o.vector_fields.clear();
         o.vector_field_default = None;
-    } else if !args.vector_fields.is_empty() {
-        o.vector_fields = args.vector_fields.clone();
+    } else if !args.flags.vector_fields.is_empty() {
+        o.vector_fields = args.flags.vector_fields.clone();
     } else if !from_config {
-        let dims: Vec<u8> =
-            if o.embeddings.is_empty() { source.default_embeddings()?.into_keys().collect() } else { o.embeddings.keys().copied().collect() };
+        let dims: Vec<u8> = if o.embeddings.is_empty() {
+            source.default_embeddings()?.into_keys().collect()
+        } else {
+            o.embeddings.keys().copied().collect()
+        };
         let found = source.vector_field_keys();
         let (keep, skipped): (Vec<String>, Vec<String>) = found.into_iter().partition(|k| {
-            cellucid_export::math::parse_vector_key(k).is_ok_and(|p| dims.iter().any(|&d| usize::from(d) == p.dim))
+            cellucid_export::math::parse_vector_key(k)
+                .is_ok_and(|p| dims.iter().any(|&d| usize::from(d) == p.dim))
         });
         for k in skipped {
-            notes.push(format!("vector field '{k}' skipped: no embedding of its dimension"));
+            notes.push(format!(
+                "vector field '{k}' skipped: no embedding of its dimension"
+            ));
         }
         o.vector_fields = keep;
         if o.vector_field_default.is_none() {
-            let mut ids: Vec<String> =
-                o.vector_fields.iter().filter_map(|k| cellucid_export::math::parse_vector_key(k).ok()).map(|p| p.field).collect();
+            let mut ids: Vec<String> = o
+                .vector_fields
+                .iter()
+                .filter_map(|k| cellucid_export::math::parse_vector_key(k).ok())
+                .map(|p| p.field)
+                .collect();
             ids.sort();
             ids.dedup();
             if ids.len() > 1 {
-                notes.push(format!("several vector fields; '{}' is the default (pass --vector-field-default)", ids[0]));
+                notes.push(format!(
+                    "several vector fields; '{}' is the default (pass --vector-field-default)",
+                    ids[0]
+                ));
                 o.vector_field_default = Some(ids[0].clone());
             }
         }
@@ -270,13 +343,20 @@ fn human(bytes: u64) -> String {
         v /= 1024.0;
         unit += 1;
     }
-    if unit == 0 { format!("{bytes} B") } else { format!("{v:.1} {}", UNITS[unit]) }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{v:.1} {}", UNITS[unit])
+    }
 }
 
 /// Runs `cargo xtask export`.
 pub(crate) fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
     let demo = args.input.is_none();
-    let input = args.input.clone().unwrap_or_else(|| PathBuf::from(DEMO_INPUT));
+    let input = args
+        .input
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(DEMO_INPUT));
     if demo && !input.exists() {
         bail!("the bundled demo {DEMO_INPUT} is not here; run from the repository root or pass an INPUT file");
     }
@@ -293,12 +373,25 @@ pub(crate) fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
         }
     }
     if args.dry_run {
-        let plan = cellucid_export::plan(&source, &options, &bars).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let plan =
+            cellucid_export::plan(&source, &options, &bars).map_err(|e| anyhow::anyhow!("{e}"))?;
         let s = plan.summary();
         let total: u64 = s.files.iter().map(|(_, b)| b).sum();
-        println!("would write {} files ({} decoded) to {}:", s.files.len(), human(total), out.display());
+        println!(
+            "would write {} files ({} decoded) to {}:",
+            s.files.len(),
+            human(total),
+            out.display()
+        );
         for (path, bytes) in &s.files {
-            println!("  {path}  {}", if *bytes > 0 { human(*bytes) } else { "(json)".into() });
+            println!(
+                "  {path}  {}",
+                if *bytes > 0 {
+                    human(*bytes)
+                } else {
+                    "(json)".into()
+                }
+            );
         }
         println!(
             "{} cells, dimensions {:?}, {} continuous + {} categorical obs fields ({}), {} genes, {} edges, vector fields {:?}",
@@ -313,7 +406,8 @@ pub(crate) fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::SUCCESS);
     }
-    let summary = cellucid_export::export(&source, &out, &options, &bars).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let summary = cellucid_export::export(&source, &out, &options, &bars)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     if !args.quiet {
         let st = summary.stats;
         println!(

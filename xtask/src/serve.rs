@@ -76,10 +76,17 @@ enum Input {
 }
 
 fn detect(path: &Path) -> anyhow::Result<Input> {
-    let unknown = || anyhow::anyhow!("Unable to detect format for: {}. Expected an exact .h5ad file, complete Zarr store, or complete prepared Cellucid generation.", path.display());
-    let meta = std::fs::metadata(path).map_err(|_| anyhow::anyhow!("Path not found: {}", path.display()))?;
+    let unknown = || {
+        anyhow::anyhow!("Unable to detect format for: {}. Expected an exact .h5ad file, complete Zarr store, or complete prepared Cellucid generation.", path.display())
+    };
+    let meta = std::fs::metadata(path)
+        .map_err(|_| anyhow::anyhow!("Path not found: {}", path.display()))?;
     if meta.is_file() {
-        return if path.extension().is_some_and(|e| e == "h5ad") { Ok(Input::AnnData) } else { Err(unknown()) };
+        return if path.extension().is_some_and(|e| e == "h5ad") {
+            Ok(Input::AnnData)
+        } else {
+            Err(unknown())
+        };
     }
     let zarr_like = path.extension().is_some_and(|e| e == "zarr")
         || path.join(".zgroup").exists()
@@ -99,14 +106,22 @@ fn detect(path: &Path) -> anyhow::Result<Input> {
 pub(crate) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     if !args.quiet {
         let level = if args.verbose { "debug" } else { "info" };
-        let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("cellucid_server={level},xtask={level}")));
-        tracing_subscriber::fmt().with_env_filter(filter).with_target(args.verbose).init();
+        let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+            tracing_subscriber::EnvFilter::new(format!("cellucid_server={level},xtask={level}"))
+        });
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_target(args.verbose)
+            .init();
     }
     if args.web_source_url.is_some() || args.web_cache_dir.is_some() {
         tracing::warn!("--web-source-url/--web-cache-dir are ignored: the hosted viewer download is not implemented; pass --web-ui DIR");
     }
     let input = detect(&args.data_path)?;
-    let mut builder: ServerBuilder = Server::builder().host(args.host.clone()).port(args.port).cache_bytes(args.cache_mb.saturating_mul(1 << 20));
+    let mut builder: ServerBuilder = Server::builder()
+        .host(args.host.clone())
+        .port(args.port)
+        .cache_bytes(args.cache_mb.saturating_mul(1 << 20));
     for host in &args.allowed_hosts {
         builder = builder.allowed_host(host.clone());
     }
@@ -121,7 +136,10 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
                 (args.dataset_name.is_some(), "--dataset-name"),
                 (args.dataset_id.is_some(), "--dataset-id"),
                 (!args.obs_keys.is_empty(), "--obs-key"),
-                (args.vector_field_default.is_some(), "--vector-field-default"),
+                (
+                    args.vector_field_default.is_some(),
+                    "--vector-field-default",
+                ),
                 (args.connectivity, "--connectivity"),
                 (args.vector_fields, "--vector-fields"),
             ] {
@@ -133,13 +151,23 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
                 anyhow::bail!("{} may only be used with direct AnnData input. A prepared export already declares its identity and its columns in dataset_identity.json, so remove the flag and run the command again.", anndata_flags.join(", "));
             }
             let root = ExportedRoot::open(&args.data_path)?;
-            let names: Vec<String> = root.catalog().iter().map(|e| format!("{} ({}) at {}", e.name, e.id, e.path)).collect();
-            let what = format!("exported mode, {} dataset(s), {} files: {}", names.len(), root.artifact_count(), names.join("; "));
+            let names: Vec<String> = root
+                .catalog()
+                .iter()
+                .map(|e| format!("{} ({}) at {}", e.name, e.id, e.path))
+                .collect();
+            let what = format!(
+                "exported mode, {} dataset(s), {} files: {}",
+                names.len(),
+                root.artifact_count(),
+                names.join("; ")
+            );
             builder = builder.exported(root);
             what
         }
         Input::AnnData => {
-            let (Some(name), Some(id)) = (args.dataset_name.clone(), args.dataset_id.clone()) else {
+            let (Some(name), Some(id)) = (args.dataset_name.clone(), args.dataset_id.clone())
+            else {
                 anyhow::bail!("--dataset-name and --dataset-id are required when serving h5ad or zarr data. An .h5ad file and a Zarr store carry no Cellucid identity of their own, so name the dataset on the command line, for example: --dataset-name \"My study\" --dataset-id my-study-v1");
             };
             let options = AnnDataOptions {
@@ -165,7 +193,10 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             what
         }
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the async runtime")?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
     let interrupted = runtime.block_on(async {
         let bound = builder.bind().await?;
         let addr = bound.local_addr();

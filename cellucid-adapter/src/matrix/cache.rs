@@ -54,6 +54,7 @@ impl GeneCache {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
 mod tests {
     use super::*;
     use crate::values::Values;

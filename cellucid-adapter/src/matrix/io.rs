@@ -59,6 +59,7 @@ pub(super) fn from_le_bytes(dtype: DType, bytes: &[u8]) -> Option<Values> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
 mod tests {
     use super::*;
 

@@ -47,7 +47,10 @@ where
             CodesWidth::U16
         }
     });
-    match fields.into_iter().find(|&(_, n)| n > usize::from(width.missing())) {
+    match fields
+        .into_iter()
+        .find(|&(_, n)| n > usize::from(width.missing()))
+    {
         Some((field, n_categories)) => Err(CodesWidthError {
             field: field.to_string(),
             n_categories,

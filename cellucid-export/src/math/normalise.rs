@@ -66,7 +66,7 @@ pub fn normalise_embedding(
     values: &[f64],
     dim: usize,
 ) -> Result<NormalisedEmbedding, NormaliseError> {
-    if !(1..=3).contains(&dim) || values.is_empty() || values.len() % dim != 0 {
+    if !(1..=3).contains(&dim) || values.is_empty() || !values.len().is_multiple_of(dim) {
         return Err(NormaliseError::Shape {
             dim,
             len: values.len(),

@@ -79,17 +79,24 @@ fn check_strict<S: SourceValue>(what: &str, v: &[S]) -> Result<(), ExportError> 
     if v.is_empty() {
         return Ok(());
     }
-    cellucid_quant::to_float32(v, Policy::strict()).map(|_| ()).map_err(|e| array_error(what, &e))
+    cellucid_quant::to_float32(v, Policy::strict())
+        .map(|_| ())
+        .map_err(|e| array_error(what, &e))
 }
 
 fn array_error(what: &str, e: &QuantError) -> ExportError {
-    ExportError::Array { what: what.to_string(), message: format!("{what} {}", quant_message(e)) }
+    ExportError::Array {
+        what: what.to_string(),
+        message: format!("{what} {}", quant_message(e)),
+    }
 }
 
 pub(crate) fn not_numeric(what: &str) -> ExportError {
     ExportError::Array {
         what: what.to_string(),
-        message: "must contain real numeric values (booleans are not coordinates); convert it to float".into(),
+        message:
+            "must contain real numeric values (booleans are not coordinates); convert it to float"
+                .into(),
     }
 }
 
@@ -97,7 +104,12 @@ pub(crate) fn not_numeric(what: &str) -> ExportError {
 ///
 /// # Errors
 /// [`ExportError::Array`].
-pub(crate) fn check_shape(what: &str, m: &Matrix2, n_rows: usize, n_cols: Option<usize>) -> Result<(), ExportError> {
+pub(crate) fn check_shape(
+    what: &str,
+    m: &Matrix2,
+    n_rows: usize,
+    n_cols: Option<usize>,
+) -> Result<(), ExportError> {
     let cols_ok = n_cols.is_none_or(|c| c == m.n_cols);
     if m.n_rows != n_rows || !cols_ok || m.values.len() != m.n_rows * m.n_cols {
         let expected = match n_cols {
@@ -106,7 +118,10 @@ pub(crate) fn check_shape(what: &str, m: &Matrix2, n_rows: usize, n_cols: Option
         };
         return Err(ExportError::Array {
             what: what.to_string(),
-            message: format!("has shape ({}, {}), expected {expected}", m.n_rows, m.n_cols),
+            message: format!(
+                "has shape ({}, {}), expected {expected}",
+                m.n_rows, m.n_cols
+            ),
         });
     }
     Ok(())

@@ -13,9 +13,15 @@ fn genes_error(message: String) -> ExportError {
 }
 
 /// Reads the gene names, checks them and resolves `gene_identifiers` to source indices.
-pub(crate) fn plan_genes(source: &dyn ExportSource, options: &ExportOptions) -> Result<PlannedGenes, ExportError> {
+pub(crate) fn plan_genes(
+    source: &dyn ExportSource,
+    options: &ExportOptions,
+) -> Result<PlannedGenes, ExportError> {
     if options.var_gene_id_column.as_deref() == Some("") {
-        return Err(ExportError::option("var_gene_id_column", "must not be empty; leave it null to use the var index"));
+        return Err(ExportError::option(
+            "var_gene_id_column",
+            "must not be empty; leave it null to use the var index",
+        ));
     }
     let names = source.gene_names(options.var_gene_id_column.as_deref())?;
     if names.len() != source.n_genes() {
@@ -46,10 +52,16 @@ pub(crate) fn plan_genes(source: &dyn ExportSource, options: &ExportOptions) -> 
             let mut out = Vec::with_capacity(wanted.len());
             for name in wanted {
                 if name.is_empty() {
-                    return Err(ExportError::option("gene_identifiers", "contains an empty name"));
+                    return Err(ExportError::option(
+                        "gene_identifiers",
+                        "contains an empty name",
+                    ));
                 }
                 if !seen.insert(name.as_str()) {
-                    return Err(ExportError::option("gene_identifiers", format!("lists '{name}' twice")));
+                    return Err(ExportError::option(
+                        "gene_identifiers",
+                        format!("lists '{name}' twice"),
+                    ));
                 }
                 match position.get(name.as_str()) {
                     Some(&i) => out.push(i),
@@ -81,5 +93,8 @@ pub(crate) fn plan_genes(source: &dyn ExportSource, options: &ExportOptions) -> 
         }
         exported.push(name.clone());
     }
-    Ok(PlannedGenes { names: exported, indices })
+    Ok(PlannedGenes {
+        names: exported,
+        indices,
+    })
 }

@@ -25,18 +25,30 @@ pub(crate) struct Encoded {
 }
 
 /// Encodes a continuous column (obs values or a gene), NaN as missing (§26 (a)).
-pub(crate) fn encode_continuous(values: &Values, bits: Option<Bits>) -> Result<Encoded, EncodeError> {
+pub(crate) fn encode_continuous(
+    values: &Values,
+    bits: Option<Bits>,
+) -> Result<Encoded, EncodeError> {
     numeric!(values, v => encode_slice(v, bits), bool _b => Err(EncodeError::Boolean))
 }
 
 /// Encodes a numeric slice.
-pub(crate) fn encode_slice<S: cellucid_quant::SourceValue>(v: &[S], bits: Option<Bits>) -> Result<Encoded, EncodeError> {
+pub(crate) fn encode_slice<S: cellucid_quant::SourceValue>(
+    v: &[S],
+    bits: Option<Bits>,
+) -> Result<Encoded, EncodeError> {
     match bits {
         Some(bits) => cellucid_quant::quantize_le_bytes(v, bits, Policy::continuous())
-            .map(|(b, bytes)| Encoded { bytes, bounds: Some(b.into()) })
+            .map(|(b, bytes)| Encoded {
+                bytes,
+                bounds: Some(b.into()),
+            })
             .map_err(EncodeError::Quant),
         None => cellucid_quant::to_float32(v, Policy::continuous())
-            .map(|f| Encoded { bytes: cellucid_format::encode_le(&f), bounds: None })
+            .map(|f| Encoded {
+                bytes: cellucid_format::encode_le(&f),
+                bounds: None,
+            })
             .map_err(EncodeError::Quant),
     }
 }
@@ -88,10 +100,16 @@ pub(crate) fn categories(key: &str, labels: &[Label]) -> Result<Vec<Category>, E
             }
             Label::Str(s) => {
                 if s.is_empty() {
-                    return Err(ExportError::obs(key, "has an empty category label. Fix: rename it (e.g. 'unknown')"));
+                    return Err(ExportError::obs(
+                        key,
+                        "has an empty category label. Fix: rename it (e.g. 'unknown')",
+                    ));
                 }
                 if let Some(problem) = display_text_problem(s) {
-                    return Err(ExportError::obs(key, format!("category {s:?} {problem}. Fix: rename the category")));
+                    return Err(ExportError::obs(
+                        key,
+                        format!("category {s:?} {problem}. Fix: rename the category"),
+                    ));
                 }
                 if let Some(other) = seen_strings.insert(collapse_whitespace(s), s) {
                     return Err(ExportError::obs(
@@ -108,10 +126,17 @@ pub(crate) fn categories(key: &str, labels: &[Label]) -> Result<Vec<Category>, E
 }
 
 /// Groups the cells of a categorical field by code (−1 missing).
-pub(crate) fn members(key: &str, codes: &[i32], n_categories: usize) -> Result<Vec<Vec<usize>>, ExportError> {
+pub(crate) fn members(
+    key: &str,
+    codes: &[i32],
+    n_categories: usize,
+) -> Result<Vec<Vec<usize>>, ExportError> {
     let bad = codes.iter().position(|&c| c < -1);
     if let Some(cell) = bad {
-        return Err(ExportError::obs(key, format!("cell {cell} has category code {}", codes[cell])));
+        return Err(ExportError::obs(
+            key,
+            format!("cell {cell} has category code {}", codes[cell]),
+        ));
     }
     math::members_by_category(codes.iter().map(|&c| usize::try_from(c).ok()), n_categories)
         .map_err(|e| ExportError::obs(key, e.to_string()))
@@ -131,16 +156,18 @@ pub(crate) fn centroids(
         .map(|(dim, emb)| {
             let list = match quantile {
                 None => Vec::new(),
-                Some(p) => math::field_centroids(&emb.coords, usize::from(*dim), members, p, min_points)
-                    .into_iter()
-                    .filter_map(|c| {
-                        categories.get(c.code).map(|category| CentroidModel {
-                            category: category.clone(),
-                            position: c.centroid.position,
-                            n_points: c.centroid.n_points as u64,
+                Some(p) => {
+                    math::field_centroids(&emb.coords, usize::from(*dim), members, p, min_points)
+                        .into_iter()
+                        .filter_map(|c| {
+                            categories.get(c.code).map(|category| CentroidModel {
+                                category: category.clone(),
+                                position: c.centroid.position,
+                                n_points: c.centroid.n_points as u64,
+                            })
                         })
-                    })
-                    .collect(),
+                        .collect()
+                }
             };
             (dim.to_string(), list)
         })
@@ -163,7 +190,16 @@ mod tests {
 
     #[test]
     fn labels_convert_and_duplicates_are_refused() {
-        let ok = categories("k", &[Label::Bool(false), Label::Int(3), Label::Float(0.5), Label::Str("T cell".into())]).expect("valid");
+        let ok = categories(
+            "k",
+            &[
+                Label::Bool(false),
+                Label::Int(3),
+                Label::Float(0.5),
+                Label::Str("T cell".into()),
+            ],
+        )
+        .expect("valid");
         assert_eq!(ok[1], Category::Int(3));
         for bad in [
             vec![Label::Int(1), Label::Float(1.0)],
@@ -181,15 +217,25 @@ mod tests {
 
     #[test]
     fn codes_payload_uses_the_marker() {
-        assert_eq!(codes_payload(&[0, -1, 2], math::CodesWidth::U8), vec![0, 255, 2]);
-        assert_eq!(codes_payload(&[1, -1], math::CodesWidth::U16), vec![1, 0, 255, 255]);
+        assert_eq!(
+            codes_payload(&[0, -1, 2], math::CodesWidth::U8),
+            vec![0, 255, 2]
+        );
+        assert_eq!(
+            codes_payload(&[1, -1], math::CodesWidth::U16),
+            vec![1, 0, 255, 255]
+        );
     }
 
     #[test]
     fn nan_is_missing_and_inf_is_refused() {
-        let e = encode_continuous(&Values::F64(vec![1.0, f64::NAN, 3.0]), Some(Bits::U8)).map_err(|_| ()).expect("NaN ok");
+        let e = encode_continuous(&Values::F64(vec![1.0, f64::NAN, 3.0]), Some(Bits::U8))
+            .map_err(|_| ())
+            .expect("NaN ok");
         assert_eq!(e.bytes, vec![0, 255, 254]);
-        let f = encode_continuous(&Values::F64(vec![1.0, f64::NAN]), None).map_err(|_| ()).expect("NaN ok");
+        let f = encode_continuous(&Values::F64(vec![1.0, f64::NAN]), None)
+            .map_err(|_| ())
+            .expect("NaN ok");
         assert_eq!(&f.bytes[4..], &0x7FC0_0000_u32.to_le_bytes());
         assert!(encode_continuous(&Values::F64(vec![1.0, f64::INFINITY]), None).is_err());
         assert!(encode_continuous(&Values::F64(vec![f64::NAN, f64::NAN]), None).is_err());

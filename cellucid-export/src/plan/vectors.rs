@@ -10,7 +10,10 @@ use crate::options::ExportOptions;
 use crate::source::ExportSource;
 
 fn field_error(key: &str, message: String) -> ExportError {
-    ExportError::VectorField { key: key.to_string(), message }
+    ExportError::VectorField {
+        key: key.to_string(),
+        message,
+    }
 }
 
 /// Reads, checks and scales every vector field; resolves the default field.
@@ -32,21 +35,37 @@ pub(crate) fn plan_vectors(
             ));
         };
         if let Some(problem) = display_text_problem(&parsed.field) {
-            return Err(field_error(key, format!("field id {:?} {problem}; rename the obsm key", parsed.field)));
+            return Err(field_error(
+                key,
+                format!("field id {:?} {problem}; rename the obsm key", parsed.field),
+            ));
         }
         let what = format!("vector field '{key}'");
         let m = source.obsm(key)?;
         arrays::check_shape(&what, &m, n_cells, Some(usize::from(dim)))?;
         let values = arrays::strict_f64(&what, &m.values)?;
-        let scaled = math::scale_vectors(&values, usize::from(dim), emb.scale)
-            .map_err(|source| ExportError::VectorValues { key: key.clone(), source })?;
-        if fields.entry(parsed.field).or_default().insert(dim, scaled).is_some() {
+        let scaled =
+            math::scale_vectors(&values, usize::from(dim), emb.scale).map_err(|source| {
+                ExportError::VectorValues {
+                    key: key.clone(),
+                    source,
+                }
+            })?;
+        if fields
+            .entry(parsed.field)
+            .or_default()
+            .insert(dim, scaled)
+            .is_some()
+        {
             return Err(field_error(key, "is listed twice".into()));
         }
     }
     let default = match (&options.vector_field_default, fields.len()) {
         (Some(d), 0) => {
-            return Err(ExportError::option("vector_field_default", format!("'{d}' is given but there are no vector fields")))
+            return Err(ExportError::option(
+                "vector_field_default",
+                format!("'{d}' is given but there are no vector fields"),
+            ))
         }
         (None, 0) => None,
         (None, 1) => fields.keys().next().cloned(),
@@ -54,7 +73,10 @@ pub(crate) fn plan_vectors(
             let ids: Vec<&str> = fields.keys().map(String::as_str).collect();
             return Err(ExportError::option(
                 "vector_field_default",
-                format!("is required with more than one vector field; choose one of: {}", ids.join(", ")),
+                format!(
+                    "is required with more than one vector field; choose one of: {}",
+                    ids.join(", ")
+                ),
             ));
         }
         (Some(d), _) => {
@@ -70,7 +92,10 @@ pub(crate) fn plan_vectors(
     };
     let planned = fields
         .into_iter()
-        .map(|(field, dims)| PlannedVectorField { field, dims: dims.into_iter().collect() })
+        .map(|(field, dims)| PlannedVectorField {
+            field,
+            dims: dims.into_iter().collect(),
+        })
         .collect();
     Ok((planned, default))
 }

@@ -19,7 +19,7 @@ fn commit_publishes_and_leaves_only_the_lock() {
     let out = dir.path().join("sub/ds");
     let tx = Transaction::begin(&out, false).expect("begin");
     write(&tx, "a.json", "1");
-    assert_eq!(names(&out.parent().expect("parent").to_path_buf()).len(), 3); // lock, journal, stage
+    assert_eq!(names(out.parent().expect("parent")).len(), 3); // lock, journal, stage
     tx.commit().expect("commit");
     assert_eq!(
         names(&dir.path().join("sub")),

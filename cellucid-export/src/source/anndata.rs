@@ -3,9 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use cellucid_adapter::{
-    mapping, AnnData, Categories, Column, GeneMatrix, MatrixSource,
-};
+use cellucid_adapter::{mapping, AnnData, Categories, Column, GeneMatrix, MatrixSource};
 
 use super::{missing_key, ExportSource, GeneColumn, Graph, Matrix2, ObsColumn, SourceError};
 

@@ -53,6 +53,12 @@ impl<'a> FileWriter<'a> {
         }
     }
 
+    /// Writes a gzip member that was already built (`rel` carries `.gz`; `raw` is the length of
+    /// the payload inside).
+    pub(crate) fn member(&self, rel: &str, raw: u64, member: &[u8]) -> Result<(), ExportError> {
+        self.file(rel, raw, member)
+    }
+
     /// Writes a JSON document (never compressed).
     pub(crate) fn document(&self, rel: &str, text: &str) -> Result<(), ExportError> {
         self.file(rel, text.len() as u64, text.as_bytes())
@@ -65,7 +71,8 @@ impl<'a> FileWriter<'a> {
         f.sync_data().map_err(self.io(rel))?;
         self.files.fetch_add(1, Ordering::Relaxed);
         self.raw_bytes.fetch_add(raw, Ordering::Relaxed);
-        self.stored_bytes.fetch_add(stored.len() as u64, Ordering::Relaxed);
+        self.stored_bytes
+            .fetch_add(stored.len() as u64, Ordering::Relaxed);
         if let Ok(mut w) = self.written.lock() {
             w.push(rel.to_string());
         }

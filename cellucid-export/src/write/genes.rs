@@ -13,36 +13,135 @@ use crate::plan::obs::{encode_continuous, EncodeError, Encoded};
 use crate::plan::{numeric, PlannedGenes};
 use crate::source::{ExportSource, GeneColumn, SourceError};
 
-fn sparse_codes<S: SourceValue, C: Code>(rows: &[u32], values: &[S], n: usize) -> Result<Encoded, cellucid_quant::QuantError> {
-    let q = cellucid_quant::quantize_sparse::<S, u32, C>(rows, values, n, Policy::continuous())?;
-    Ok(Encoded { bytes: cellucid_quant::codes_to_le_bytes(&q.to_dense()), bounds: Some(q.bounds.into()) })
+/// The bytes of one gene file: plain payload bytes (compressed later if the export is), or an
+/// already finished gzip member made straight from the sparse column.
+pub(crate) enum GeneBytes {
+    /// Little-endian payload bytes, not yet compressed.
+    Plain(Vec<u8>),
+    /// A finished gzip member and the length of the payload it holds.
+    Member {
+        /// Decompressed payload length.
+        raw_len: u64,
+        /// The gzip member.
+        member: Vec<u8>,
+    },
 }
 
-fn encode_sparse<S: SourceValue>(rows: &[u32], values: &[S], n: usize, bits: Option<Bits>) -> Result<Encoded, cellucid_quant::QuantError> {
+/// An encoded gene: its file bytes and its bounds when quantized.
+pub(crate) struct EncodedGene {
+    pub(crate) bytes: GeneBytes,
+    pub(crate) bounds: Option<ValueBounds>,
+}
+
+impl From<Encoded> for EncodedGene {
+    fn from(e: Encoded) -> Self {
+        Self {
+            bytes: GeneBytes::Plain(e.bytes),
+            bounds: e.bounds,
+        }
+    }
+}
+
+/// Why a sparse gene could not be encoded.
+enum SparseError {
+    Quant(cellucid_quant::QuantError),
+    Runs(cellucid_format::gzip::runs::RunsError),
+}
+
+impl From<cellucid_quant::QuantError> for SparseError {
+    fn from(e: cellucid_quant::QuantError) -> Self {
+        Self::Quant(e)
+    }
+}
+
+/// Quantizes a sparse gene without densifying it; with compression, the gzip member is built
+/// from the runs between stored values (cost ∝ nnz), never larger than a dense deflate.
+fn sparse_codes<S: SourceValue, C: Code>(
+    rows: &[u32],
+    values: &[S],
+    n: usize,
+    compression: Option<u32>,
+) -> Result<EncodedGene, SparseError> {
+    let q = cellucid_quant::quantize_sparse::<S, u32, C>(rows, values, n, Policy::continuous())?;
+    let bounds = Some(q.bounds.into());
+    let bytes = match compression {
+        Some(level) => GeneBytes::Member {
+            raw_len: (n * std::mem::size_of::<C>()) as u64,
+            member: cellucid_format::gzip::runs::encode_column_member(&q, level)
+                .map_err(SparseError::Runs)?,
+        },
+        None => GeneBytes::Plain(cellucid_quant::codes_to_le_bytes(&q.to_dense())),
+    };
+    Ok(EncodedGene { bytes, bounds })
+}
+
+fn encode_sparse<S: SourceValue>(
+    rows: &[u32],
+    values: &[S],
+    n: usize,
+    bits: Option<Bits>,
+    compression: Option<u32>,
+) -> Result<EncodedGene, SparseError> {
     match bits {
-        Some(Bits::U16) => sparse_codes::<S, u16>(rows, values, n),
-        Some(_) => sparse_codes::<S, u8>(rows, values, n),
+        Some(Bits::U16) => sparse_codes::<S, u16>(rows, values, n, compression),
+        Some(_) => sparse_codes::<S, u8>(rows, values, n, compression),
         None => {
             let mut out = vec![0f32; n];
-            cellucid_quant::sparse_to_float32_into(rows, values, n, &mut out, Policy::continuous())?;
-            Ok(Encoded { bytes: cellucid_format::encode_le(&out), bounds: None })
+            cellucid_quant::sparse_to_float32_into(
+                rows,
+                values,
+                n,
+                &mut out,
+                Policy::continuous(),
+            )?;
+            Ok(EncodedGene {
+                bytes: GeneBytes::Plain(cellucid_format::encode_le(&out)),
+                bounds: None,
+            })
         }
     }
 }
 
 /// Encodes one gene column (NaN missing, ±Inf and all-NaN refused).
-pub(crate) fn encode_gene(name: &str, column: &GeneColumn, n_cells: usize, bits: Option<Bits>) -> Result<Encoded, ExportError> {
-    let gene_err = |source| ExportError::Gene { name: name.to_string(), source };
+pub(crate) fn encode_gene(
+    name: &str,
+    column: &GeneColumn,
+    n_cells: usize,
+    bits: Option<Bits>,
+    compression: Option<u32>,
+) -> Result<EncodedGene, ExportError> {
+    let gene_err = |source| ExportError::Gene {
+        name: name.to_string(),
+        source,
+    };
+    let sparse_err = |e: SparseError| match e {
+        SparseError::Quant(source) => ExportError::Gene {
+            name: name.to_string(),
+            source,
+        },
+        SparseError::Runs(e) => ExportError::Genes {
+            message: format!("gene '{name}': the sparse column is malformed: {e}"),
+        },
+    };
     if column.n() != n_cells {
-        return Err(ExportError::Genes { message: format!("gene '{name}' has {} cells, expected {n_cells}", column.n()) });
+        return Err(ExportError::Genes {
+            message: format!("gene '{name}' has {} cells, expected {n_cells}", column.n()),
+        });
     }
     match column {
-        GeneColumn::Dense(values) => encode_continuous(values, bits).map_err(|e| match e {
-            EncodeError::Quant(q) => gene_err(q),
-            EncodeError::Boolean => ExportError::Genes { message: "the expression matrix is boolean; convert it to a numeric type".into() },
-        }),
-        GeneColumn::Sparse { n, rows, values } => numeric!(values, v => encode_sparse(rows, v, *n, bits).map_err(gene_err),
-            bool _b => Err(ExportError::Genes { message: "the expression matrix is boolean; convert it to a numeric type".into() })),
+        GeneColumn::Dense(values) => encode_continuous(values, bits)
+            .map(EncodedGene::from)
+            .map_err(|e| match e {
+                EncodeError::Quant(q) => gene_err(q),
+                EncodeError::Boolean => ExportError::Genes {
+                    message: "the expression matrix is boolean; convert it to a numeric type"
+                        .into(),
+                },
+            }),
+        GeneColumn::Sparse { n, rows, values } => {
+            numeric!(values, v => encode_sparse(rows, v, *n, bits, compression).map_err(sparse_err),
+            bool _b => Err(ExportError::Genes { message: "the expression matrix is boolean; convert it to a numeric type".into() }))
+        }
     }
 }
 
@@ -64,10 +163,16 @@ pub(crate) fn write_genes(
         .zip(genes.names.par_iter())
         .enumerate()
         .map(|(g, (&source_index, name))| {
-            let column = source.gene(source_index).map_err(|e: SourceError| ExportError::Source(e))?;
-            let encoded = encode_gene(name, &column, n_cells, bits)?;
+            let column = source
+                .gene(source_index)
+                .map_err(|e: SourceError| ExportError::Source(e))?;
+            let encoded = encode_gene(name, &column, n_cells, bits, compression)?;
             drop(column);
-            files.payload(&var_values_path(g as u64, encoding, compression), &encoded.bytes)?;
+            let rel = var_values_path(g as u64, encoding, compression);
+            match &encoded.bytes {
+                GeneBytes::Plain(bytes) => files.payload(&rel, bytes)?,
+                GeneBytes::Member { raw_len, member } => files.member(&rel, *raw_len, member)?,
+            }
             events.progress(Stage::Genes, 1);
             Ok(encoded.bounds)
         })

@@ -3,9 +3,10 @@
 use std::collections::BTreeMap;
 
 use cellucid_format::{
-    payload::{points_path, vector_path}, CategoricalField, CategoricalSchema, ConnectivityManifest, ContinuousField, ContinuousSchema,
-    DatasetIdentity, Embeddings, ExportSettings, ObsFieldSummary, ObsManifest, ObsSchemas, Source, Stats, ValueBounds,
-    VarManifest, VarSchema, VectorField, VectorFields,
+    payload::{points_path, vector_path},
+    CategoricalField, CategoricalSchema, ConnectivityManifest, ContinuousField, ContinuousSchema,
+    DatasetIdentity, Embeddings, ExportSettings, ObsFieldSummary, ObsManifest, ObsSchemas, Source,
+    Stats, ValueBounds, VarManifest, VarSchema, VectorField, VectorFields,
 };
 use cellucid_quant::Bits;
 
@@ -22,9 +23,19 @@ pub(crate) fn obs_manifest(plan: &Plan) -> ObsManifest {
     for (index, field) in plan.obs.iter().enumerate() {
         match field {
             PlannedObs::Continuous { key, encoded } => {
-                continuous_fields.push(ContinuousField { index: index as u64, key: key.clone(), bounds: encoded.bounds });
+                continuous_fields.push(ContinuousField {
+                    index: index as u64,
+                    key: key.clone(),
+                    bounds: encoded.bounds,
+                });
             }
-            PlannedObs::Categorical { key, categories, outliers, centroids, .. } => {
+            PlannedObs::Categorical {
+                key,
+                categories,
+                outliers,
+                centroids,
+                ..
+            } => {
                 categorical_fields.push(CategoricalField {
                     index: index as u64,
                     key: key.clone(),
@@ -44,15 +55,21 @@ pub(crate) fn obs_manifest(plan: &Plan) -> ObsManifest {
         latent_key: Some("latent_space".into()),
         compression: o.compression,
         obs_schemas: ObsSchemas {
-            continuous: (!continuous_fields.is_empty()).then(|| ContinuousSchema::new(bits, o.compression)),
-            categorical: (!categorical_fields.is_empty()).then(|| CategoricalSchema::new(bits, o.compression)),
+            continuous: (!continuous_fields.is_empty())
+                .then(|| ContinuousSchema::new(bits, o.compression)),
+            categorical: (!categorical_fields.is_empty())
+                .then(|| CategoricalSchema::new(bits, o.compression)),
         },
         continuous_fields,
         categorical_fields,
     }
 }
 
-pub(crate) fn var_manifest(plan: &Plan, names: &[String], bounds: &[Option<ValueBounds>]) -> VarManifest {
+pub(crate) fn var_manifest(
+    plan: &Plan,
+    names: &[String],
+    bounds: &[Option<ValueBounds>],
+) -> VarManifest {
     let o = &plan.options;
     let bits = o.var_quantization.and_then(Bits::from_bits);
     VarManifest {
@@ -66,25 +83,44 @@ pub(crate) fn var_manifest(plan: &Plan, names: &[String], bounds: &[Option<Value
             .iter()
             .zip(bounds)
             .enumerate()
-            .map(|(i, (name, b))| ContinuousField { index: i as u64, key: name.clone(), bounds: *b })
+            .map(|(i, (name, b))| ContinuousField {
+                index: i as u64,
+                key: name.clone(),
+                bounds: *b,
+            })
             .collect(),
     }
 }
 
 pub(crate) fn connectivity_manifest(plan: &Plan) -> Option<ConnectivityManifest> {
     plan.edges.as_ref().map(|e| {
-        ConnectivityManifest::new(plan.n_cells as u64, e.n_edges() as u64, e.max_neighbors as u64, plan.options.compression)
+        ConnectivityManifest::new(
+            plan.n_cells as u64,
+            e.n_edges() as u64,
+            e.max_neighbors as u64,
+            plan.options.compression,
+        )
     })
 }
 
-pub(crate) fn identity(plan: &Plan, obs: &ObsManifest, n_genes: usize, created_at: String) -> DatasetIdentity {
+pub(crate) fn identity(
+    plan: &Plan,
+    obs: &ObsManifest,
+    n_genes: usize,
+    created_at: String,
+) -> DatasetIdentity {
     let o = &plan.options;
     let c = o.compression;
     let dims: Vec<u32> = plan.embeddings.iter().map(|(d, _)| u32::from(*d)).collect();
-    let mut obs_fields: Vec<ObsFieldSummary> =
-        obs.continuous_fields.iter().map(|f| ObsFieldSummary::continuous(f.key.clone())).collect();
+    let mut obs_fields: Vec<ObsFieldSummary> = obs
+        .continuous_fields
+        .iter()
+        .map(|f| ObsFieldSummary::continuous(f.key.clone()))
+        .collect();
     obs_fields.extend(
-        obs.categorical_fields.iter().map(|f| ObsFieldSummary::category(f.key.clone(), f.categories.len() as u64)),
+        obs.categorical_fields
+            .iter()
+            .map(|f| ObsFieldSummary::category(f.key.clone(), f.categories.len() as u64)),
     );
     let source = o.source_name.as_ref().map(|name| Source {
         name: name.clone(),
@@ -104,7 +140,10 @@ pub(crate) fn identity(plan: &Plan, obs: &ObsManifest, n_genes: usize, created_a
                     label: v.field.clone(),
                     available_dimensions: vdims.clone(),
                     default_dimension: vdims.iter().copied().max().unwrap_or(0),
-                    files: vdims.iter().map(|&d| (format!("{d}d"), vector_path(f, d, c))).collect(),
+                    files: vdims
+                        .iter()
+                        .map(|&d| (format!("{d}d"), vector_path(f, d, c)))
+                        .collect(),
                     basis: "umap".into(),
                 };
                 (v.field.clone(), field)
@@ -130,7 +169,10 @@ pub(crate) fn identity(plan: &Plan, obs: &ObsManifest, n_genes: usize, created_a
         embeddings: Embeddings {
             available_dimensions: dims.clone(),
             default_dimension: dims.iter().copied().max().unwrap_or(0),
-            files: dims.iter().map(|&d| (format!("{d}d"), points_path(d, c))).collect(),
+            files: dims
+                .iter()
+                .map(|&d| (format!("{d}d"), points_path(d, c)))
+                .collect(),
         },
         obs_fields,
         export_settings: Some(ExportSettings {

@@ -2,6 +2,8 @@
 
 #![allow(dead_code, unreachable_pub)]
 
+pub mod dataset;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -11,7 +13,14 @@ pub fn golden_case(case: &str) -> PathBuf {
     Path::new(FIXTURES).join("golden").join(case)
 }
 
-pub const CASES: [&str; 6] = ["pbmc68k-raw", "pbmc68k-q8-gz6", "pbmc68k-q16-gz1", "edge-raw", "edge-q8-gz6", "latent-f32"];
+pub const CASES: [&str; 6] = [
+    "pbmc68k-raw",
+    "pbmc68k-q8-gz6",
+    "pbmc68k-q16-gz1",
+    "edge-raw",
+    "edge-q8-gz6",
+    "latent-f32",
+];
 
 /// Relative paths of every file under `root`.
 pub fn files(root: &Path) -> BTreeSet<String> {
@@ -21,10 +30,20 @@ pub fn files(root: &Path) -> BTreeSet<String> {
         for entry in std::fs::read_dir(&dir).expect("list") {
             let entry = entry.expect("entry");
             if entry.file_type().expect("type").is_dir() {
-                out.insert(format!("{}/", entry.path().strip_prefix(root).expect("prefix").display()));
+                out.insert(format!(
+                    "{}/",
+                    entry.path().strip_prefix(root).expect("prefix").display()
+                ));
                 stack.push(entry.path());
             } else {
-                out.insert(entry.path().strip_prefix(root).expect("prefix").display().to_string());
+                out.insert(
+                    entry
+                        .path()
+                        .strip_prefix(root)
+                        .expect("prefix")
+                        .display()
+                        .to_string(),
+                );
             }
         }
     }
@@ -45,25 +64,41 @@ pub fn compare_with_golden(ours: &Path, golden: &Path) -> (Vec<String>, Vec<Stri
     if ours_files != golden_files {
         problems.push(format!(
             "file sets differ: extra {:?}, missing {:?}",
-            ours_files.difference(&golden_files).take(5).collect::<Vec<_>>(),
-            golden_files.difference(&ours_files).take(5).collect::<Vec<_>>()
+            ours_files
+                .difference(&golden_files)
+                .take(5)
+                .collect::<Vec<_>>(),
+            golden_files
+                .difference(&ours_files)
+                .take(5)
+                .collect::<Vec<_>>()
         ));
     }
-    for rel in golden_files.iter().filter(|r| !r.ends_with('/') && ours_files.contains(*r)) {
+    for rel in golden_files
+        .iter()
+        .filter(|r| !r.ends_with('/') && ours_files.contains(*r))
+    {
         let a = std::fs::read(ours.join(rel)).expect("ours");
         let b = std::fs::read(golden.join(rel)).expect("golden");
         if rel.ends_with(".json") {
             let mut a = String::from_utf8(a).expect("utf8");
             let b = String::from_utf8(b).expect("utf8");
             if rel == "dataset_identity.json" {
-                let ours_version = format!("\"cellucid_data_version\": \"{}\"", cellucid_export::DATA_VERSION);
+                let ours_version = format!(
+                    "\"cellucid_data_version\": \"{}\"",
+                    cellucid_export::DATA_VERSION
+                );
                 if !a.contains(&ours_version) {
                     problems.push(format!("{rel}: no version string"));
                 }
                 a = a.replace(&ours_version, "\"cellucid_data_version\": \"0.9.2\"");
             }
             if a != b {
-                let at = a.bytes().zip(b.bytes()).position(|(x, y)| x != y).unwrap_or(a.len().min(b.len()));
+                let at = a
+                    .bytes()
+                    .zip(b.bytes())
+                    .position(|(x, y)| x != y)
+                    .unwrap_or(a.len().min(b.len()));
                 let lo = at.saturating_sub(150);
                 problems.push(format!(
                     "{rel} differs at byte {at}:\n ours:   ...{}\n golden: ...{}",
@@ -92,7 +127,12 @@ pub fn compare_with_golden(ours: &Path, golden: &Path) -> (Vec<String>, Vec<Stri
 /// the reference's.
 pub fn assert_matches_golden(ours: &Path, golden: &Path) -> Vec<String> {
     let (problems, larger) = compare_with_golden(ours, golden);
-    assert!(problems.is_empty(), "{} problems, first: {:#?}", problems.len(), &problems[..problems.len().min(8)]);
+    assert!(
+        problems.is_empty(),
+        "{} problems, first: {:#?}",
+        problems.len(),
+        &problems[..problems.len().min(8)]
+    );
     larger
 }
 

@@ -94,6 +94,16 @@ pub enum EncoderChoice {
     Smallest,
 }
 
+/// Density up to which an 8-bit column with many distinct codes is still encoded by the run
+/// encoder alone: measured smaller than zlib level 6 up to 90 % density on log-normalised
+/// genes (`benches/gzip_runs/README.md`), so only columns with few distinct codes (where
+/// zlib finds long repeats of code patterns) need the general encoder as well.
+pub const RUNS_ONLY_MAX_DENSITY_U8_RICH: f64 = 0.5;
+
+/// Distinct stored codes from which an 8-bit column counts as "rich" (see
+/// [`RUNS_ONLY_MAX_DENSITY_U8_RICH`]).
+pub const RICH_DISTINCT_CODES: usize = 32;
+
 /// What [`encode_column_member`] does for `nnz` stored entries out of `n_rows`.
 pub fn choose_encoder(nnz: usize, n_rows: usize) -> EncoderChoice {
     if (nnz as f64) <= RUNS_ONLY_MAX_DENSITY * n_rows as f64 {
@@ -101,6 +111,30 @@ pub fn choose_encoder(nnz: usize, n_rows: usize) -> EncoderChoice {
     } else {
         EncoderChoice::Smallest
     }
+}
+
+/// [`choose_encoder`], refined by the column's code width and its number of distinct codes.
+fn choose_for_column<C: Code>(column: &SparseQuantized<C>) -> EncoderChoice {
+    let basic = choose_encoder(column.nnz(), column.n_rows);
+    if basic == EncoderChoice::Runs || C::WIDTH.byte_width() != 1 {
+        return basic;
+    }
+    if (column.nnz() as f64) > RUNS_ONLY_MAX_DENSITY_U8_RICH * column.n_rows as f64 {
+        return basic;
+    }
+    let mut seen = [false; 256];
+    let mut distinct = 0usize;
+    for code in &column.codes {
+        let slot = usize::from(code.to_u16()) & 0xff;
+        if !seen[slot] {
+            seen[slot] = true;
+            distinct += 1;
+            if distinct >= RICH_DISTINCT_CODES {
+                return EncoderChoice::Runs;
+            }
+        }
+    }
+    basic
 }
 
 /// Encodes a quantized sparse column as one gzip member, choosing the encoder with
@@ -122,7 +156,7 @@ pub fn encode_column_member<C: Code>(
         column.n_rows,
         level,
     )?;
-    match choose_encoder(column.nnz(), column.n_rows) {
+    match choose_for_column(column) {
         EncoderChoice::Runs => Ok(runs),
         EncoderChoice::Smallest => {
             let general = encode_member(&codes_to_le_bytes(&column.to_dense()), level);

@@ -35,7 +35,12 @@ pub(crate) fn to_f32(values: &Values, policy: Policy) -> Result<Vec<f32>, Conver
 }
 
 /// float32 of a sparse column (implicit entries 0) under `policy`.
-pub(crate) fn sparse_to_f32(n: usize, rows: &[u32], values: &Values, policy: Policy) -> Result<Vec<f32>, ConvertError> {
+pub(crate) fn sparse_to_f32(
+    n: usize,
+    rows: &[u32],
+    values: &Values,
+    policy: Policy,
+) -> Result<Vec<f32>, ConvertError> {
     use cellucid_quant::sparse_to_float32_into as conv;
     let mut out = vec![0f32; n];
     let result = match values {
@@ -93,7 +98,12 @@ pub(crate) fn weights_f64(values: &Values) -> Vec<f64> {
 }
 
 /// The 422 diagnosis for a refusal of the quantizer, or `None` for other errors.
-pub(crate) fn diagnosis(kind: DiagnosisKind, name: &str, n: usize, error: &QuantError) -> Option<NonFiniteDiagnosis> {
+pub(crate) fn diagnosis(
+    kind: DiagnosisKind,
+    name: &str,
+    n: usize,
+    error: &QuantError,
+) -> Option<NonFiniteDiagnosis> {
     let n64 = n as u64;
     match error {
         QuantError::NotFloat32Safe(r) => Some(NonFiniteDiagnosis {

@@ -4,10 +4,21 @@ use serde_json::{json, Map, Value};
 
 use cellucid_adapter::mapping::Label;
 
+/// Centroids of one dimension: (category code, position, n_points) per qualifying category.
+pub(crate) type DimCentroids = (u8, Vec<(usize, Vec<f64>, usize)>);
+
 /// A served obs field, as the documents need it.
 pub(crate) enum FieldDoc<'a> {
-    Continuous { index: usize, key: &'a str },
-    Categorical { index: usize, key: &'a str, labels: &'a [Label], centroids: Vec<(u8, Vec<(usize, Vec<f64>, usize)>)> },
+    Continuous {
+        index: usize,
+        key: &'a str,
+    },
+    Categorical {
+        index: usize,
+        key: &'a str,
+        labels: &'a [Label],
+        centroids: Vec<DimCentroids>,
+    },
 }
 
 /// JSON of a category label (integral floats stay floats).
@@ -36,7 +47,10 @@ pub(crate) struct IdentityDoc<'a> {
 }
 
 pub(crate) fn identity(doc: &IdentityDoc<'_>, fields: &[FieldDoc<'_>]) -> Value {
-    let n_cat = fields.iter().filter(|f| matches!(f, FieldDoc::Categorical { .. })).count();
+    let n_cat = fields
+        .iter()
+        .filter(|f| matches!(f, FieldDoc::Categorical { .. }))
+        .count();
     let mut obs_fields: Vec<Value> = fields
         .iter()
         .filter_map(|f| match f {
@@ -45,7 +59,9 @@ pub(crate) fn identity(doc: &IdentityDoc<'_>, fields: &[FieldDoc<'_>]) -> Value 
         })
         .collect();
     obs_fields.extend(fields.iter().filter_map(|f| match f {
-        FieldDoc::Categorical { key, labels, .. } => Some(json!({"key": key, "kind": "category", "n_categories": labels.len()})),
+        FieldDoc::Categorical { key, labels, .. } => {
+            Some(json!({"key": key, "kind": "category", "n_categories": labels.len()}))
+        }
         FieldDoc::Continuous { .. } => None,
     }));
     let mut files = Map::new();
@@ -89,20 +105,32 @@ pub(crate) fn identity(doc: &IdentityDoc<'_>, fields: &[FieldDoc<'_>]) -> Value 
             );
         }
         if let Some(map) = identity.as_object_mut() {
-            map.insert("vector_fields".into(), json!({"default_field": doc.vector_default, "fields": fields_map}));
+            map.insert(
+                "vector_fields".into(),
+                json!({"default_field": doc.vector_default, "fields": fields_map}),
+            );
         }
     }
     identity
 }
 
-pub(crate) fn obs_manifest(n_cells: usize, latent_key: Option<&str>, fields: &[FieldDoc<'_>]) -> Value {
+pub(crate) fn obs_manifest(
+    n_cells: usize,
+    latent_key: Option<&str>,
+    fields: &[FieldDoc<'_>],
+) -> Value {
     let mut schemas = Map::new();
     let mut continuous = Vec::new();
     let mut categorical = Vec::new();
     for field in fields {
         match field {
             FieldDoc::Continuous { index, key } => continuous.push(json!([index, key])),
-            FieldDoc::Categorical { index, key, labels, centroids } => {
+            FieldDoc::Categorical {
+                index,
+                key,
+                labels,
+                centroids,
+            } => {
                 let wide = labels.len() > 255;
                 let mut by_dim = Map::new();
                 for (dim, list) in centroids {
@@ -151,7 +179,11 @@ pub(crate) fn obs_manifest(n_cells: usize, latent_key: Option<&str>, fields: &[F
 }
 
 pub(crate) fn var_manifest(n_cells: usize, genes: &[String]) -> Value {
-    let fields: Vec<Value> = genes.iter().enumerate().map(|(i, g)| json!([i, g])).collect();
+    let fields: Vec<Value> = genes
+        .iter()
+        .enumerate()
+        .map(|(i, g)| json!([i, g]))
+        .collect();
     json!({
         "_format": "compact_v1",
         "n_points": n_cells,

@@ -19,12 +19,19 @@ pub struct Reply {
 impl Reply {
     /// First value of a header (case-insensitive name).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     /// Every value of a header.
     pub fn all(&self, name: &str) -> Vec<&str> {
-        self.headers.iter().filter(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str()).collect()
+        self.headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+            .collect()
     }
 
     /// The body as text.
@@ -41,24 +48,48 @@ pub struct Conn {
 
 impl Conn {
     pub fn open(addr: SocketAddr) -> Self {
-        let stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5)).expect("connect to the test server");
-        stream.set_read_timeout(Some(Duration::from_secs(20))).expect("read timeout");
-        stream.set_write_timeout(Some(Duration::from_secs(20))).expect("write timeout");
-        Self { reader: BufReader::new(stream), addr }
+        let stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5))
+            .expect("connect to the test server");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(20)))
+            .expect("read timeout");
+        stream
+            .set_write_timeout(Some(Duration::from_secs(20)))
+            .expect("write timeout");
+        Self {
+            reader: BufReader::new(stream),
+            addr,
+        }
     }
 
     /// Sends raw bytes.
     pub fn send_raw(&mut self, bytes: &[u8]) {
-        self.reader.get_mut().write_all(bytes).expect("write request");
+        self.reader
+            .get_mut()
+            .write_all(bytes)
+            .expect("write request");
     }
 
     /// Sends a request with the default Host header plus `headers`, then reads the reply.
-    pub fn request(&mut self, method: &str, target: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
-        let mut text = format!("{method} {target} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\n", self.addr.port());
+    pub fn request(
+        &mut self,
+        method: &str,
+        target: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Reply {
+        let mut text = format!(
+            "{method} {target} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\n",
+            self.addr.port()
+        );
         for (name, value) in headers {
             text.push_str(&format!("{name}: {value}\r\n"));
         }
-        if !body.is_empty() && !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("content-length")) {
+        if !body.is_empty()
+            && !headers
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+        {
             text.push_str(&format!("Content-Length: {}\r\n", body.len()));
         }
         text.push_str("\r\n");
@@ -86,7 +117,12 @@ impl Conn {
             let (n, v) = h.split_once(':').expect("header has a colon");
             headers.push((n.trim().to_string(), v.trim().to_string()));
         }
-        let mut reply = Reply { version, status, headers, body: Vec::new() };
+        let mut reply = Reply {
+            version,
+            status,
+            headers,
+            body: Vec::new(),
+        };
         if head || status == 204 || status == 304 {
             return reply;
         }
@@ -95,7 +131,10 @@ impl Conn {
             let mut body = vec![0u8; len];
             self.reader.read_exact(&mut body).expect("body");
             reply.body = body;
-        } else if reply.header("transfer-encoding").is_some_and(|t| t.eq_ignore_ascii_case("chunked")) {
+        } else if reply
+            .header("transfer-encoding")
+            .is_some_and(|t| t.eq_ignore_ascii_case("chunked"))
+        {
             loop {
                 let mut size = String::new();
                 self.reader.read_line(&mut size).expect("chunk size");
@@ -108,14 +147,19 @@ impl Conn {
                 reply.body.extend_from_slice(&chunk[..size]);
             }
         } else {
-            self.reader.read_to_end(&mut reply.body).expect("body to EOF");
+            self.reader
+                .read_to_end(&mut reply.body)
+                .expect("body to EOF");
         }
         reply
     }
 
     /// Whether the server closed the connection (reads EOF within the timeout).
     pub fn closed(&mut self) -> bool {
-        self.reader.get_ref().set_read_timeout(Some(Duration::from_secs(5))).ok();
+        self.reader
+            .get_ref()
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .ok();
         let mut buf = [0u8; 1];
         matches!(self.reader.read(&mut buf), Ok(0) | Err(_))
     }
@@ -127,14 +171,22 @@ pub fn get(addr: SocketAddr, target: &str, headers: &[(&str, &str)]) -> Reply {
 }
 
 /// One request of any method on a fresh connection.
-pub fn call(addr: SocketAddr, method: &str, target: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
+pub fn call(
+    addr: SocketAddr,
+    method: &str,
+    target: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Reply {
     Conn::open(addr).request(method, target, headers, body)
 }
 
 /// Inflates a gzip body.
 pub fn gunzip(bytes: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
-    flate2::read::GzDecoder::new(bytes).read_to_end(&mut out).expect("valid gzip");
+    flate2::read::GzDecoder::new(bytes)
+        .read_to_end(&mut out)
+        .expect("valid gzip");
     out
 }
 
@@ -147,9 +199,25 @@ pub struct TestServer {
 
 impl TestServer {
     pub fn start(builder: cellucid_server::ServerBuilder) -> Self {
-        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
-        let running = runtime.block_on(async { builder.host("127.0.0.1").port(0).bind().await.expect("bind").spawn() });
-        Self { addr: running.addr(), runtime: Some(runtime), running: Some(running) }
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let running = runtime.block_on(async {
+            builder
+                .host("127.0.0.1")
+                .port(0)
+                .bind()
+                .await
+                .expect("bind")
+                .spawn()
+        });
+        Self {
+            addr: running.addr(),
+            runtime: Some(runtime),
+            running: Some(running),
+        }
     }
 }
 
@@ -164,5 +232,8 @@ impl Drop for TestServer {
 
 /// `tests/fixtures/golden`.
 pub fn golden_dir() -> std::path::PathBuf {
-    std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/golden"))
+    std::path::PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/fixtures/golden"
+    ))
 }

@@ -20,7 +20,12 @@ impl Bars {
         if quiet {
             multi.set_draw_target(ProgressDrawTarget::hidden());
         }
-        Self { multi, bars: Mutex::new(HashMap::new()), quiet, warnings: Mutex::new(Vec::new()) }
+        Self {
+            multi,
+            bars: Mutex::new(HashMap::new()),
+            quiet,
+            warnings: Mutex::new(Vec::new()),
+        }
     }
 }
 
@@ -30,7 +35,9 @@ fn style(total: u64) -> ProgressStyle {
     } else {
         "{prefix:>18} {spinner} {elapsed}"
     };
-    ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar()).progress_chars("=> ")
+    ProgressStyle::with_template(template)
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> ")
 }
 
 impl ExportEvents for Bars {
