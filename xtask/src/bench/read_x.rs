@@ -25,7 +25,11 @@ pub(crate) fn run(args: ReadXArgs) -> anyhow::Result<ExitCode> {
     let mut stored: u64 = 0;
     match x.layout() {
         Layout::Csr | Layout::Csc => {
-            let major = if x.layout() == Layout::Csr { x.n_obs() } else { x.n_vars() };
+            let major = if x.layout() == Layout::Csr {
+                x.n_obs()
+            } else {
+                x.n_vars()
+            };
             let mut start = 0;
             while start < major {
                 let end = (start + batch).min(major);
