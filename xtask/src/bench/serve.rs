@@ -69,7 +69,8 @@ pub(crate) fn run(args: BenchServeArgs) -> anyhow::Result<ExitCode> {
         let mut cmd = Command::new(&exe);
         cmd.arg("serve")
             .arg(&input)
-            .args(["--port", &port.to_string(), "--quiet"]);
+            .args(["--port", &port.to_string(), "--quiet"])
+            .args(["--dataset-name", "benchmark", "--dataset-id", "benchmark"]);
         bench_server(cmd, port, &args, n_genes).context("benchmarking our server")?
     };
     let reference = match (&python, args.no_reference) {
@@ -136,7 +137,7 @@ pub(crate) fn run(args: BenchServeArgs) -> anyhow::Result<ExitCode> {
             "throughput (req/s)",
             &format!("{:.1}", rps(&ours)),
             &format!("{:.1}", rps(r)),
-            &format!("ours {:.0}× faster", rps(&ours) / rps(r).max(1e-9)),
+            &format!("{:.1}×", rps(r) / rps(&ours).max(1e-9)),
         ),
         None => print_row(
             "throughput (req/s)",
@@ -200,10 +201,12 @@ fn bench_server(
 ) -> anyhow::Result<ServeFigures> {
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let start = Instant::now();
+    let log_path = std::env::temp_dir().join(format!("cellucid-bench-serve-{port}.log"));
+    let log = std::fs::File::create(&log_path)?;
     let child = cmd
         .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stdout(log.try_clone()?)
+        .stderr(log)
         .spawn()
         .context("cannot start the server")?;
     let mut guard = ServerGuard(child);
@@ -212,7 +215,8 @@ fn bench_server(
     let deadline = start + Duration::from_secs(300);
     loop {
         if let Some(status) = guard.0.try_wait()? {
-            anyhow::bail!("the server exited early ({status})");
+            let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+            anyhow::bail!("the server exited early ({status}): {}", log.trim());
         }
         if let Ok((200, _)) = get(addr, "/points_2d.bin") {
             break;
