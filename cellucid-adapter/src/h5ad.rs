@@ -277,6 +277,10 @@ fn out_of_bounds(path: &str, ranges: &[Range<u64>], shape: &[u64]) -> BackendErr
 }
 
 /// Read a typed selection; empty selections and zero-sized arrays give an empty vector.
+/// The most bytes one read may decode (1 TiB): far above any real selection, far below what
+/// a corrupted shape can declare.
+const MAX_READ_BYTES: usize = 1 << 40;
+
 fn read_typed<T: hdf5_reader::H5Type>(
     ds: &Dataset,
     path: &str,
@@ -285,6 +289,18 @@ fn read_typed<T: hdf5_reader::H5Type>(
 ) -> BackendResult<Vec<T>> {
     if count == 0 {
         return Ok(Vec::new());
+    }
+    // A corrupted shape can declare more elements than any machine holds; refuse before the
+    // reader sizes its output buffer from it (found by the `adapter_open` fuzz target).
+    let bytes = count.checked_mul(std::mem::size_of::<T>().max(1));
+    if bytes.is_none_or(|b| b > MAX_READ_BYTES) {
+        return Err(BackendError::Corrupt {
+            path: path.to_string(),
+            message: format!(
+                "the selection declares {count} elements, more than one read may decode \
+                 ({MAX_READ_BYTES} bytes); the file is damaged"
+            ),
+        });
     }
     let arr = if ds.shape().is_empty() {
         ds.read_array::<T>()

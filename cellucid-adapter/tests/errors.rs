@@ -418,3 +418,35 @@ fn missing_required_elements_and_legacy_layout() {
         Err(MappingError::EmptyObsKeys)
     ));
 }
+
+/// Inputs found by the `adapter_open` fuzz target (`fuzz/`), replayed on every test run.
+#[test]
+fn fuzz_regressions_are_refused_without_panicking() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz_regressions/adapter_open");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        exercise(&path);
+        seen += 1;
+    }
+    assert!(seen > 0, "no regression inputs in {}", dir.display());
+}
+
+/// A corrupted shape declaring ~7e18 elements is refused before the HDF5 reader sizes a buffer
+/// from it (the first `adapter_open` fuzz crash).
+#[test]
+fn absurd_declared_shapes_are_refused_as_damage() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fuzz_regressions/adapter_open/crash-9550aedd7bd6a55ca8a3a5b38d77eb14bfa75590");
+    let ad = AnnData::open(&path).unwrap();
+    let errors: Vec<String> = ad
+        .obsp_keys()
+        .to_vec()
+        .iter()
+        .filter_map(|k| ad.obsp(k).err().map(|e| e.to_string()))
+        .collect();
+    assert!(
+        errors.iter().any(|e| e.contains("the file is damaged")),
+        "{errors:?}"
+    );
+}
