@@ -516,6 +516,28 @@ impl Backend for H5Store {
                 message: "fixed-length string type of width 0".to_string(),
             });
         }
+        // As for numeric reads: a corrupted shape must not size the reader's raw buffer.
+        let width: u64 = match ds.dtype() {
+            Datatype::String {
+                size: StringSize::Fixed(n),
+                ..
+            } => u64::from(*n).max(1),
+            _ => 16, // a variable-length string is a 16-byte heap reference
+        };
+        let raw_bytes = ds
+            .shape()
+            .iter()
+            .try_fold(width, |acc, &d| acc.checked_mul(u64::from(d)));
+        if raw_bytes.is_none_or(|b| b > MAX_READ_BYTES as u64) {
+            return Err(BackendError::Corrupt {
+                path: path.to_string(),
+                message: format!(
+                    "the string array declares a shape of {:?}, more than one read may decode \
+                     ({MAX_READ_BYTES} bytes); the file is damaged",
+                    ds.shape()
+                ),
+            });
+        }
         let mut all = ds.read_strings().map_err(|e| convert_error(e, path))?;
         if let Some(r) = range {
             let len = all.len() as u64;

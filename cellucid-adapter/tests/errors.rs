@@ -450,3 +450,22 @@ fn absurd_declared_shapes_are_refused_as_damage() {
         "{errors:?}"
     );
 }
+
+/// A corrupted string-array shape is refused before the reader allocates its raw buffer (the
+/// second `adapter_open` fuzz crash).
+#[test]
+fn absurd_string_shapes_are_refused_as_damage() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fuzz_regressions/adapter_open/crash-a8f548666845d0378c1264b5396cc74435f43769");
+    let ad = AnnData::open(&path).unwrap();
+    let errors: Vec<String> = ad
+        .obs_columns()
+        .to_vec()
+        .iter()
+        .filter_map(|k| ad.obs_column(k).err().map(|e| e.to_string()))
+        .collect();
+    assert!(
+        errors.iter().any(|e| e.contains("the file is damaged")),
+        "{errors:?}"
+    );
+}
