@@ -527,7 +527,7 @@ impl Backend for H5Store {
         let raw_bytes = ds
             .shape()
             .iter()
-            .try_fold(width, |acc, &d| acc.checked_mul(u64::from(d)));
+            .try_fold(width, |acc, &d| acc.checked_mul(d));
         if raw_bytes.is_none_or(|b| b > MAX_READ_BYTES as u64) {
             return Err(BackendError::Corrupt {
                 path: path.to_string(),
