@@ -140,7 +140,9 @@ impl AnnDataDataset {
         // Genes.
         let has_x = adata.backend().kind("X").ok().flatten().is_some();
         let genes = if has_x {
-            let matrix = adata.matrix(MatrixSource::X)?;
+            // The server caches encoded payloads itself (byte-bounded by `--cache-mb`); a second
+            // cache of decoded genes in the adapter would only double the memory.
+            let matrix = adata.matrix(MatrixSource::X)?.with_cache_bytes(0);
             let names = adata.var_names()?;
             let mut seen = std::collections::HashSet::new();
             for name in &names {

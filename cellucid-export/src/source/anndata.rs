@@ -55,7 +55,9 @@ impl AnnDataSource {
             Ok(Some(_)) => Some(
                 adata
                     .matrix(MatrixSource::X)
-                    .map_err(read_err("X", &name))?,
+                    .map_err(read_err("X", &name))?
+                    // An export reads every gene exactly once: a decoded-gene cache only costs memory.
+                    .with_cache_bytes(0),
             ),
             _ => None,
         };
