@@ -432,19 +432,24 @@ fn fuzz_regressions_are_refused_without_panicking() {
     assert!(seen > 0, "no regression inputs in {}", dir.display());
 }
 
+/// Opens a fuzz regression input and collects the messages of the reads `read` makes.
+fn damage_messages(file: &str, read: impl Fn(&AnnData) -> Vec<String>) -> Vec<String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fuzz_regressions/adapter_open")
+        .join(file);
+    read(&AnnData::open(&path).unwrap())
+}
+
 /// A corrupted shape declaring ~7e18 elements is refused before the HDF5 reader sizes a buffer
 /// from it (the first `adapter_open` fuzz crash).
 #[test]
 fn absurd_declared_shapes_are_refused_as_damage() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fuzz_regressions/adapter_open/crash-9550aedd7bd6a55ca8a3a5b38d77eb14bfa75590");
-    let ad = AnnData::open(&path).unwrap();
-    let errors: Vec<String> = ad
-        .obsp_keys()
-        .to_vec()
-        .iter()
-        .filter_map(|k| ad.obsp(k).err().map(|e| e.to_string()))
-        .collect();
+    let errors = damage_messages("crash-9550aedd7bd6a55ca8a3a5b38d77eb14bfa75590", |ad| {
+        let keys = ad.obsp_keys().to_vec();
+        keys.iter()
+            .filter_map(|k| ad.obsp(k).err().map(|e| e.to_string()))
+            .collect()
+    });
     assert!(
         errors.iter().any(|e| e.contains("the file is damaged")),
         "{errors:?}"
@@ -455,15 +460,12 @@ fn absurd_declared_shapes_are_refused_as_damage() {
 /// second `adapter_open` fuzz crash).
 #[test]
 fn absurd_string_shapes_are_refused_as_damage() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fuzz_regressions/adapter_open/crash-a8f548666845d0378c1264b5396cc74435f43769");
-    let ad = AnnData::open(&path).unwrap();
-    let errors: Vec<String> = ad
-        .obs_columns()
-        .to_vec()
-        .iter()
-        .filter_map(|k| ad.obs_column(k).err().map(|e| e.to_string()))
-        .collect();
+    let errors = damage_messages("crash-a8f548666845d0378c1264b5396cc74435f43769", |ad| {
+        let keys = ad.obs_columns().to_vec();
+        keys.iter()
+            .filter_map(|k| ad.obs_column(k).err().map(|e| e.to_string()))
+            .collect()
+    });
     assert!(
         errors.iter().any(|e| e.contains("the file is damaged")),
         "{errors:?}"

@@ -1,7 +1,7 @@
 //! The sparse run encoder against flate2 (stock zlib) level 6 on a 100k-row gene at 7 % density.
 //!
 //! Run: `cargo bench -p cellucid-format --bench gzip_runs`. Times are the benchmark thread's
-//! CPU time (see `support/thread_cpu.rs`). The compressed sizes are printed once per input.
+//! CPU time (see `cellucid-quant/benches/support/thread_cpu.rs`). The compressed sizes are printed once per input.
 
 #![allow(missing_docs, clippy::unwrap_used)]
 
@@ -13,7 +13,8 @@ use cellucid_format::gzip::runs::{encode_column_member, encode_runs_member};
 use cellucid_quant::{codes_to_le_bytes, quantize_sparse, Code, Policy, SparseQuantized};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 
-#[path = "support/thread_cpu.rs"]
+// One shared copy of the thread-CPU-time measurement, kept with the quantizer benches.
+#[path = "../../../cellucid-quant/benches/support/thread_cpu.rs"]
 mod thread_cpu;
 use thread_cpu::ThreadCpuTime;
 
