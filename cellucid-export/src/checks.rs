@@ -125,7 +125,7 @@ pub(crate) fn created_at_ok(value: &str) -> bool {
 }
 
 /// The current UTC time as `YYYY-MM-DDTHH:MM:SSZ`.
-pub(crate) fn now_utc() -> String {
+pub fn now_utc() -> String {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());

@@ -354,7 +354,7 @@ impl AnnDataDataset {
             })
             .collect();
         let n_genes_served = genes.as_ref().map_or(0, |(_, names)| names.len());
-        let created_at = now_utc();
+        let created_at = cellucid_export::checks::now_utc();
         let vector_summary: Vec<(String, Vec<u8>)> = vectors
             .iter()
             .map(|(id, f)| (id.clone(), f.dims.iter().map(|d| d.0).collect()))
@@ -601,31 +601,6 @@ fn check_labels(key: &str, labels: &[Label]) -> Result<(), AnnDataError> {
         }
     }
     Ok(())
-}
-
-/// `YYYY-MM-DDTHH:MM:SSZ` of now (UTC).
-fn now_utc() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    // Civil-from-days (H. Hinnant).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
 }
 
 impl VirtualDataset for AnnDataDataset {
