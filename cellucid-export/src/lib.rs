@@ -20,6 +20,8 @@
 //! before the first payload), [`write`] (payloads, the parallel gene pipeline, documents),
 //! [`publish`] (lock, journal, staging, recovery), [`catalog`], [`events`], [`error`].
 
+#[doc(hidden)]
+pub mod bench_api;
 pub mod catalog;
 pub mod checks;
 pub mod error;

@@ -28,13 +28,30 @@ pub enum PublishError {
         /// The target.
         path: PathBuf,
     },
-    /// Another export holds the lock.
-    #[error("An export generation is already active for '{path}' (lock file '{lock}'); wait for it to finish")]
+    /// Another export (this crate's, or the reference writer's) holds the lock.
+    #[error("An export generation is already active for '{path}': lock file '{lock}' is held by {held_by}; wait for that export to finish (or stop it), then run again")]
     Busy {
         /// The target.
         path: PathBuf,
         /// The lock file.
         lock: PathBuf,
+        /// Who holds it, as far as the platform tells: "another export in this process",
+        /// "process 1234" (a POSIX `lockf`/`fcntl` holder) or "another export (the platform
+        /// reports no process id)" (an OFD or `flock` holder).
+        held_by: String,
+    },
+    /// The platform or file system cannot take a lock that other exporters would see.
+    #[error("cannot take an exclusive lock on '{path}' with {mechanism}: {source}; {fix}")]
+    LockUnsupported {
+        /// The lock file.
+        path: PathBuf,
+        /// The locking call that failed (e.g. "fcntl(F_OFD_SETLK)").
+        mechanism: &'static str,
+        /// What to do about it.
+        fix: &'static str,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
     },
     /// The lock file is not a regular single-link file, or changed while locking.
     #[error("lock file '{path}' is unsafe: {reason}; remove it if no export is running")]

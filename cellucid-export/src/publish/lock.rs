@@ -1,11 +1,57 @@
 //! The per-target exclusive lock `.{name}.cellucid.lock` (format.md §20 step 3).
+//!
+//! The reference writer takes a non-blocking POSIX `lockf` over the whole file. Our lock must
+//! conflict with it in both directions, so on Linux it is an open-file-description record lock
+//! (`lock/ofd.rs`); `flock(2)`, which `std::fs::File::try_lock` uses, is invisible to `lockf` there.
+//! Other platforms use the standard library's lock (`lock/portable.rs`), which does conflict with the
+//! reference's lock on those systems. A process-local registry refuses re-entry from another
+//! thread before the OS is asked, as the reference's does.
 
 use std::collections::HashSet;
-use std::fs::{File, OpenOptions, TryLockError};
+use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 
 use super::error::PublishError;
+
+// The OS primitive: `lock/ofd.rs` on Linux, `lock/portable.rs` elsewhere (and on 32-bit MIPS,
+// whose `libc::flock` has private padding fields).
+#[cfg_attr(
+    all(
+        target_os = "linux",
+        not(any(target_arch = "mips", target_arch = "mips32r6"))
+    ),
+    path = "lock/ofd.rs"
+)]
+#[cfg_attr(
+    not(all(
+        target_os = "linux",
+        not(any(target_arch = "mips", target_arch = "mips32r6"))
+    )),
+    path = "lock/portable.rs"
+)]
+mod os;
+
+/// The outcome of one non-blocking lock attempt.
+#[derive(Debug, PartialEq, Eq)]
+enum Attempt {
+    /// The lock is ours.
+    Locked,
+    /// Someone else holds it; `holder` is their process id when the platform reports one.
+    Busy { holder: Option<u32> },
+}
+
+/// Why the OS would not even try.
+#[derive(Debug)]
+enum LockFailure {
+    /// The locking call is not available for this file (old kernel, file system without locks).
+    Unsupported {
+        fix: &'static str,
+        source: std::io::Error,
+    },
+    /// Any other OS error.
+    Io(std::io::Error),
+}
 
 /// Lock files held by this process (a second export of the same target from another thread is
 /// refused even where advisory locks are per-process).
@@ -20,7 +66,7 @@ pub struct LockGuard {
 
 impl Drop for LockGuard {
     fn drop(&mut self) {
-        let _ = self.file.unlock();
+        os::unlock(&self.file);
         let mut held = HELD.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(set) = held.as_mut() {
             set.remove(&self.path);
@@ -71,12 +117,15 @@ fn link_count(_: &std::fs::Metadata) -> u64 {
 /// non-symlink file, takes a non-blocking exclusive lock and re-checks its identity.
 ///
 /// # Errors
-/// [`PublishError::Busy`] when another export holds it, [`PublishError::UnsafeLock`] for a
-/// symlink, a non-regular or multi-link file, [`PublishError::Io`] otherwise.
+/// [`PublishError::Busy`] when another export (in this process, or any process holding a
+/// `lockf`/`fcntl` or OFD lock on the file) holds it, [`PublishError::UnsafeLock`] for a
+/// symlink, a non-regular or multi-link file, [`PublishError::LockUnsupported`] when the
+/// platform or file system cannot take the lock, [`PublishError::Io`] otherwise.
 pub(crate) fn acquire(lock_path: &Path, target: &Path) -> Result<LockGuard, PublishError> {
-    let busy = || PublishError::Busy {
+    let busy = |held_by: String| PublishError::Busy {
         path: target.to_path_buf(),
         lock: lock_path.to_path_buf(),
+        held_by,
     };
     let unsafe_lock = |reason| PublishError::UnsafeLock {
         path: lock_path.to_path_buf(),
@@ -88,7 +137,7 @@ pub(crate) fn acquire(lock_path: &Path, target: &Path) -> Result<LockGuard, Publ
             .get_or_insert_with(HashSet::new)
             .insert(lock_path.to_path_buf())
         {
-            return Err(busy());
+            return Err(busy("another export in this process".into()));
         }
     }
     let release = || {
@@ -114,10 +163,23 @@ pub(crate) fn acquire(lock_path: &Path, target: &Path) -> Result<LockGuard, Publ
         if link_count(&before) != 1 {
             return Err(unsafe_lock("it has more than one hard link"));
         }
-        match file.try_lock() {
-            Ok(()) => {}
-            Err(TryLockError::WouldBlock) => return Err(busy()),
-            Err(TryLockError::Error(e)) => return Err(PublishError::io("locking", lock_path)(e)),
+        match os::try_lock_exclusive(&file) {
+            Ok(Attempt::Locked) => {}
+            Ok(Attempt::Busy { holder }) => {
+                return Err(busy(match holder {
+                    Some(pid) => format!("process {pid}"),
+                    None => "another export (the platform reports no process id)".into(),
+                }))
+            }
+            Err(LockFailure::Unsupported { fix, source }) => {
+                return Err(PublishError::LockUnsupported {
+                    path: lock_path.to_path_buf(),
+                    mechanism: os::MECHANISM,
+                    fix,
+                    source,
+                })
+            }
+            Err(LockFailure::Io(e)) => return Err(PublishError::io("locking", lock_path)(e)),
         }
         let on_disk = std::fs::symlink_metadata(lock_path)
             .map_err(PublishError::io("re-inspecting the lock file", lock_path))?;
@@ -139,49 +201,4 @@ pub(crate) fn acquire(lock_path: &Path, target: &Path) -> Result<LockGuard, Publ
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn second_acquire_is_busy_until_release() {
-        let dir = tempfile::tempdir().expect("tmp");
-        let lock = dir.path().join(".x.cellucid.lock");
-        let target = dir.path().join("x");
-        let guard = acquire(&lock, &target).expect("first");
-        assert!(matches!(
-            acquire(&lock, &target),
-            Err(PublishError::Busy { .. })
-        ));
-        drop(guard);
-        let _again = acquire(&lock, &target).expect("released");
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(&lock)
-                .expect("exists")
-                .permissions()
-                .mode();
-            assert_eq!(mode & 0o777, 0o600);
-        }
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn symlinked_or_linked_lock_files_are_refused() {
-        let dir = tempfile::tempdir().expect("tmp");
-        let real = dir.path().join("real");
-        std::fs::write(&real, b"").expect("write");
-        let link = dir.path().join(".a.cellucid.lock");
-        std::os::unix::fs::symlink(&real, &link).expect("symlink");
-        assert!(matches!(
-            acquire(&link, dir.path()),
-            Err(PublishError::UnsafeLock { .. })
-        ));
-        let hard = dir.path().join(".b.cellucid.lock");
-        std::fs::hard_link(&real, &hard).expect("link");
-        assert!(matches!(
-            acquire(&hard, dir.path()),
-            Err(PublishError::UnsafeLock { .. })
-        ));
-    }
-}
+mod tests;
