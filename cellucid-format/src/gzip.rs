@@ -10,6 +10,7 @@
 //! in a `gzip::runs` submodule) can frame their own deflate streams identically.
 
 mod decode;
+mod fast;
 pub mod runs;
 
 use std::io::{self, Write};
@@ -18,6 +19,7 @@ use flate2::write::DeflateEncoder;
 use flate2::Compression;
 
 pub use decode::{declared_size, decode_member, decode_member_exact, GzipError};
+pub use fast::{encode_member_libdeflate, encode_payload_member, ZLIB_CHECK_MAX_BYTES};
 
 /// Longest FNAME/FCOMMENT header field the decoder accepts (the viewer's ~1 KB allowance).
 pub const MAX_HEADER_FIELD: usize = 1024;

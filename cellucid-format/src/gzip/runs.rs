@@ -27,7 +27,9 @@
 //!
 //! **When to use it.** [`encode_column_member`] uses this encoder alone when the column is
 //! sparse enough ([`RUNS_ONLY_MAX_DENSITY`], measured against zlib level 6), and above that
-//! density also runs the general encoder on the dense bytes and keeps the smaller member.
+//! density also runs the general encoder ([`encode_payload_member`]: libdeflate, plus stock
+//! zlib for payloads up to [`super::ZLIB_CHECK_MAX_BYTES`]) on the dense bytes and keeps the
+//! smaller member.
 
 mod bits;
 mod crc;
@@ -38,7 +40,7 @@ use cellucid_quant::{codes_to_le_bytes, Code, SparseQuantized};
 use self::bits::BitWriter;
 use self::crc::RunCrc;
 use self::huffman::{canonical_codes, code_lengths, rle_lengths};
-use super::{encode_member, header_bytes, trailer_bytes};
+use super::{encode_payload_member, header_bytes, trailer_bytes};
 
 /// Largest density (stored entries / rows) at which [`encode_column_member`] uses the run
 /// encoder alone. Above it, runs are short enough that a general encoder's matches across
@@ -89,7 +91,7 @@ pub enum RunsError {
 pub enum EncoderChoice {
     /// Only [`encode_runs_member`]: tokens straight from the sparse column.
     Runs,
-    /// Both the run encoder and [`encode_member`] on the dense bytes;
+    /// Both the run encoder and [`encode_payload_member`] on the dense bytes;
     /// the smaller member wins (the run encoder on a tie).
     Smallest,
 }
@@ -159,7 +161,7 @@ pub fn encode_column_member<C: Code>(
     match choose_for_column(column) {
         EncoderChoice::Runs => Ok(runs),
         EncoderChoice::Smallest => {
-            let general = encode_member(&codes_to_le_bytes(&column.to_dense()), level);
+            let general = encode_payload_member(&codes_to_le_bytes(&column.to_dense()), level);
             Ok(if general.len() < runs.len() {
                 general
             } else {
