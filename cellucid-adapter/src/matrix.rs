@@ -14,6 +14,7 @@ mod io;
 
 use std::ops::Range;
 use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 
 use crate::backend::{Backend, NodeKind};
@@ -307,10 +308,32 @@ impl GeneMatrix {
         self.column_index().map(|_| ())
     }
 
+    /// [`GeneMatrix::build_column_index`], stopping early (between two streamed batches) once
+    /// `cancel` is set, for callers that build the index beside other work that may fail.
+    /// Returns `false` when it was cancelled before the index was complete; the index is then
+    /// built by the next call or the first [`GeneMatrix::gene`].
+    ///
+    /// # Errors
+    /// As [`GeneMatrix::build_column_index`].
+    pub fn build_column_index_until(&self, cancel: &AtomicBool) -> Result<bool, ReadError> {
+        if self.layout != Layout::Csr {
+            return Ok(true);
+        }
+        Ok(self.column_index_until(cancel)?.is_some())
+    }
+
     fn column_index(&self) -> Result<Option<Arc<ColumnIndex>>, ReadError> {
         if self.layout != Layout::Csr {
             return Ok(None);
         }
+        self.column_index_until(&AtomicBool::new(false))
+    }
+
+    /// The CSR column index, built now if needed; `None` when `cancel` stopped the build.
+    fn column_index_until(
+        &self,
+        cancel: &AtomicBool,
+    ) -> Result<Option<Arc<ColumnIndex>>, ReadError> {
         let mut guard = self.column_index.lock().map_err(|_| {
             ReadError::malformed(&self.path, "column index lock poisoned by a panic")
         })?;
@@ -318,7 +341,7 @@ impl GeneMatrix {
             return Ok(Some(Arc::clone(ix)));
         }
         let dir = self.temp_dir.clone().unwrap_or_else(std::env::temp_dir);
-        let ix = Arc::new(ColumnIndex::build(
+        let Some(ix) = ColumnIndex::build(
             self.store.as_ref(),
             &self.path,
             &self.indptr,
@@ -326,7 +349,12 @@ impl GeneMatrix {
             self.dtype,
             &dir,
             self.batch_entries,
-        )?);
+            cancel,
+        )?
+        else {
+            return Ok(None);
+        };
+        let ix = Arc::new(ix);
         *guard = Some(Arc::clone(&ix));
         Ok(Some(ix))
     }
