@@ -1,16 +1,22 @@
 //! The `prepare()` equivalent: plan, stage, write, publish.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
+
+use cellucid_quant::Bits;
 
 use crate::checks::{check_options, now_utc};
 use crate::error::ExportError;
-use crate::events::{ExportEvents, Stage, Warning};
+use crate::events::{ExportEvents, NoEvents, Stage, Warning};
 use crate::options::ExportOptions;
 use crate::plan::Plan;
 use crate::publish::{sync_dir, Transaction};
 use crate::source::ExportSource;
-use crate::write::{write_stage, WriteStats};
+use crate::write::genes::check_genes;
+use crate::write::{
+    finish_stage, sync_stage, write_gene_stage, write_payloads, FileWriter, WriteStats,
+};
 
 /// What an export wrote.
 #[derive(Debug, Clone, PartialEq)]
@@ -69,9 +75,39 @@ pub fn export(
     let start = Instant::now();
     check_options(options)?;
     let tx = Transaction::begin(out_dir, options.force)?;
-    let plan = Plan::build(source, options, events)?;
+    let files = FileWriter::new(tx.stage(), options.compression, events);
+    // The source's one-off gene preparation (the column index of a CSR matrix: a streaming
+    // pass over X, mostly single-threaded) runs beside the plan and the non-gene payloads,
+    // so that both cores are busy. Errors keep the serial order: every refusal of the plan
+    // first, then the source's gene errors.
+    // A failed plan cancels the preparation (between two of its batches) so that the error
+    // is not held back by it.
+    let failed = AtomicBool::new(false);
+    let (prepared, planned) = rayon::join(
+        || source.prepare_genes(&failed),
+        || {
+            let planned = Plan::build(source, options, events).and_then(|plan| {
+                write_payloads(&plan, &files, events)?;
+                Ok(plan)
+            });
+            if planned.is_err() {
+                failed.store(true, Ordering::Relaxed);
+            }
+            planned
+        },
+    );
+    let plan = match planned {
+        Ok(plan) => plan,
+        Err(refusal @ ExportError::AllMissingOutliers { .. }) => {
+            return Err(gene_refusal_first(source, options, refusal))
+        }
+        Err(e) => return Err(e),
+    };
+    prepared?;
     let created_at = options.created_at.clone().unwrap_or_else(now_utc);
-    let stats = write_stage(&plan, source, tx.stage(), created_at, events)?;
+    let var = write_gene_stage(&plan, source, &files, events)?;
+    let stats = finish_stage(&plan, tx.stage(), &files, created_at, var, events)?;
+    sync_stage(tx.stage(), &files)?;
     sync_tree(tx.stage())?;
     events.stage_started(Stage::Publish, 1);
     let path = tx.commit()?;
@@ -84,4 +120,30 @@ pub fn export(
         warnings: plan.warnings().to_vec(),
         elapsed: start.elapsed(),
     })
+}
+
+/// format.md §21.2 item 11: the reference checks every exported gene *before* it raises the
+/// all-missing outlier refusal, so a refused gene (±Inf, all-NaN) is the error even when that
+/// refusal also applies. [`Plan::build`] raises the refusal at its end, before any gene is
+/// read; here the plan is rebuilt with `centroid_min_points = 1` (every non-empty category gets
+/// quantiles, so the refusal cannot recur; nothing the genes need depends on it) and every
+/// gene is checked in export order. Only on this failure path.
+fn gene_refusal_first(
+    source: &dyn ExportSource,
+    options: &ExportOptions,
+    refusal: ExportError,
+) -> ExportError {
+    let mut relaxed = options.clone();
+    relaxed.centroid_min_points = 1;
+    let Ok(plan) = Plan::build(source, &relaxed, &NoEvents) else {
+        return refusal;
+    };
+    let Some(genes) = &plan.genes else {
+        return refusal;
+    };
+    let bits = options.var_quantization.and_then(Bits::from_bits);
+    match check_genes(source, genes, plan.n_cells, bits) {
+        Err(gene_error) => gene_error,
+        Ok(()) => refusal,
+    }
 }

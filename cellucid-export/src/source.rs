@@ -90,6 +90,19 @@ pub trait ExportSource: Sync {
     /// # Errors
     /// [`SourceError`].
     fn gene(&self, index: usize) -> Result<GeneColumn, SourceError>;
+    /// Does the one-off work that per-gene access needs (e.g. the column index of a CSR
+    /// matrix) now, so that an export can run it beside the other stages instead of inside the
+    /// first [`ExportSource::gene`] call. Should stop early, leaving the work to the first
+    /// [`ExportSource::gene`], once `cancel` is set (the export failed meanwhile). Idempotent;
+    /// the default does nothing.
+    ///
+    /// # Errors
+    /// [`SourceError`] when the matrix cannot be read; the export reports it where the gene
+    /// stage would have (after every refusal of the plan).
+    fn prepare_genes(&self, cancel: &std::sync::atomic::AtomicBool) -> Result<(), SourceError> {
+        let _ = cancel;
+        Ok(())
+    }
     /// Resolves the embeddings to export when the options name none (dimension → obsm key).
     ///
     /// # Errors

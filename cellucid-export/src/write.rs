@@ -1,6 +1,7 @@
 //! Writing a [`Plan`] into a staging folder: payloads, the parallel gene pipeline, the four JSON
 //! documents, their strict read-back and the reconciliation of the folder with its declarations.
 
+mod durable;
 mod files;
 pub(crate) mod genes;
 pub mod manifests;
@@ -22,7 +23,8 @@ use crate::error::ExportError;
 use crate::events::{ExportEvents, Stage};
 use crate::plan::{obs::codes_payload, Plan, PlannedObs};
 use crate::source::ExportSource;
-use files::FileWriter;
+pub(crate) use durable::sync_stage;
+pub(crate) use files::FileWriter;
 
 /// Byte counts of a written export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -101,7 +103,9 @@ fn edges_payloads(e: &crate::math::Edges) -> (Vec<u8>, Vec<u8>) {
     }
 }
 
-/// Writes the whole export into `stage` (an empty directory) and checks it.
+/// Writes the whole export into `stage` (an empty directory) and checks it, one stage after
+/// the other. [`crate::export`] runs the same parts, with the gene source prepared beside the
+/// plan and the non-gene payloads.
 ///
 /// # Errors
 /// The first [`ExportError`]; the stage is then left for the caller to discard.
@@ -112,9 +116,20 @@ pub fn write_stage(
     created_at: String,
     events: &dyn ExportEvents,
 ) -> Result<WriteStats, ExportError> {
+    let files = FileWriter::new(stage, plan.options.compression, events);
+    write_payloads(plan, &files, events)?;
+    let var = write_gene_stage(plan, source, &files, events)?;
+    finish_stage(plan, stage, &files, created_at, var, events)
+}
+
+/// Writes every payload except the genes: points, obs fields, connectivity, vector fields.
+pub(crate) fn write_payloads(
+    plan: &Plan,
+    files: &FileWriter<'_>,
+    events: &dyn ExportEvents,
+) -> Result<(), ExportError> {
     let o = &plan.options;
     let c = o.compression;
-    let files = FileWriter::new(stage, c, events);
     let obs_bits = o.obs_continuous_quantization.and_then(Bits::from_bits);
     let obs_enc = ValueEncoding::from_bits(obs_bits);
     let n_payloads = planned_files(plan).len() as u64;
@@ -186,13 +201,37 @@ pub fn write_stage(
         }
     }
     events.stage_finished(Stage::Payloads);
-    let mut var = None;
-    if let Some(g) = &plan.genes {
-        files.dir("var")?;
-        let bits = o.var_quantization.and_then(Bits::from_bits);
-        let bounds = genes::write_genes(source, g, plan.n_cells, bits, c, &files, events)?;
-        var = Some(manifests::var_manifest(plan, &g.names, &bounds));
-    }
+    Ok(())
+}
+
+/// Writes one payload per planned gene (in parallel) and returns the var manifest, or `None`
+/// when the plan has no genes.
+pub(crate) fn write_gene_stage(
+    plan: &Plan,
+    source: &dyn ExportSource,
+    files: &FileWriter<'_>,
+    events: &dyn ExportEvents,
+) -> Result<Option<VarManifest>, ExportError> {
+    let Some(g) = &plan.genes else {
+        return Ok(None);
+    };
+    let o = &plan.options;
+    files.dir("var")?;
+    let bits = o.var_quantization.and_then(Bits::from_bits);
+    let bounds = genes::write_genes(source, g, plan.n_cells, bits, o.compression, files, events)?;
+    Ok(Some(manifests::var_manifest(plan, &g.names, &bounds)))
+}
+
+/// Writes the JSON documents, reads each back, reconciles the stage with the plan and returns
+/// the counts.
+pub(crate) fn finish_stage(
+    plan: &Plan,
+    stage: &Path,
+    files: &FileWriter<'_>,
+    created_at: String,
+    var: Option<VarManifest>,
+    events: &dyn ExportEvents,
+) -> Result<WriteStats, ExportError> {
     events.stage_started(Stage::Manifests, 4);
     let obs = manifests::obs_manifest(plan);
     let identity = manifests::identity(
@@ -204,7 +243,7 @@ pub fn write_stage(
     let connectivity = manifests::connectivity_manifest(plan);
     if let Some(v) = &var {
         write_document(
-            &files,
+            files,
             stage,
             v,
             VarManifest::FILE_NAME,
@@ -213,7 +252,7 @@ pub fn write_stage(
         )?;
     }
     write_document(
-        &files,
+        files,
         stage,
         &obs,
         ObsManifest::FILE_NAME,
@@ -222,7 +261,7 @@ pub fn write_stage(
     )?;
     if let Some(m) = &connectivity {
         write_document(
-            &files,
+            files,
             stage,
             m,
             ConnectivityManifest::FILE_NAME,
@@ -231,7 +270,7 @@ pub fn write_stage(
         )?;
     }
     write_document(
-        &files,
+        files,
         stage,
         &identity,
         DatasetIdentity::FILE_NAME,
@@ -239,7 +278,7 @@ pub fn write_stage(
         DatasetIdentity::from_json_str,
     )?;
     events.stage_finished(Stage::Manifests);
-    reconcile(stage, plan, &files)?;
+    reconcile(stage, plan, files)?;
     Ok(WriteStats {
         files: files.files.load(Ordering::Relaxed),
         raw_bytes: files.raw_bytes.load(Ordering::Relaxed),

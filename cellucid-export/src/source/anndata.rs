@@ -209,6 +209,16 @@ impl ExportSource for AnnDataSource {
             .map_err(read_err(format!("gene {index} of X"), &self.name))
     }
 
+    fn prepare_genes(&self, cancel: &std::sync::atomic::AtomicBool) -> Result<(), SourceError> {
+        match &self.matrix {
+            Some(m) => m
+                .build_column_index_until(cancel)
+                .map(|_| ())
+                .map_err(read_err("the column index of X", &self.name)),
+            None => Ok(()),
+        }
+    }
+
     fn default_embeddings(&self) -> Result<BTreeMap<u8, String>, SourceError> {
         mapping::resolve_embeddings(&self.adata).map_err(|e| SourceError::Invalid {
             what: "embeddings".into(),

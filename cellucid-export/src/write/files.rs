@@ -46,7 +46,7 @@ impl<'a> FileWriter<'a> {
     pub(crate) fn payload(&self, rel: &str, bytes: &[u8]) -> Result<(), ExportError> {
         match self.compression {
             Some(level) => {
-                let member = cellucid_format::encode_member(bytes, level);
+                let member = cellucid_format::gzip::encode_payload_member(bytes, level);
                 self.file(rel, bytes.len() as u64, &member)
             }
             None => self.file(rel, bytes.len() as u64, bytes),
@@ -67,8 +67,9 @@ impl<'a> FileWriter<'a> {
     fn file(&self, rel: &str, raw: u64, stored: &[u8]) -> Result<(), ExportError> {
         let path = self.root.join(rel);
         let mut f = std::fs::File::create(&path).map_err(self.io(rel))?;
+        // No fsync here: the whole stage is made durable once before it is published
+        // (`durable::sync_stage`, which explains why that is enough).
         f.write_all(stored).map_err(self.io(rel))?;
-        f.sync_data().map_err(self.io(rel))?;
         self.files.fetch_add(1, Ordering::Relaxed);
         self.raw_bytes.fetch_add(raw, Ordering::Relaxed);
         self.stored_bytes

@@ -1,6 +1,8 @@
 //! The parallel gene pipeline: one gene per task (read → encode → gzip → write), memory bounded
 //! by a few gene columns per thread.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use cellucid_format::payload::var_values_path;
 use cellucid_format::{ValueBounds, ValueEncoding};
 use cellucid_quant::{Bits, Code, Policy, SourceValue};
@@ -145,7 +147,78 @@ pub(crate) fn encode_gene(
     }
 }
 
+/// Runs `task` for genes `0..n` in parallel and returns the results in gene order. On failure
+/// the error of the *lowest* failing gene is returned, as a serial pass in export order would
+/// report it (format.md §21.2 item 11); genes after a known failure are skipped.
+fn in_gene_order<T: Send>(
+    n: usize,
+    task: impl Fn(usize) -> Result<T, ExportError> + Sync,
+) -> Result<Vec<T>, ExportError> {
+    let first_failed = AtomicUsize::new(usize::MAX);
+    let results: Vec<Option<Result<T, ExportError>>> = (0..n)
+        .into_par_iter()
+        .map(|g| {
+            if g > first_failed.load(Ordering::Relaxed) {
+                return None;
+            }
+            let r = task(g);
+            if r.is_err() {
+                first_failed.fetch_min(g, Ordering::Relaxed);
+            }
+            Some(r)
+        })
+        .collect();
+    let mut out = Vec::with_capacity(n);
+    for (g, r) in results.into_iter().enumerate() {
+        match r {
+            Some(Ok(v)) => out.push(v),
+            Some(Err(e)) => return Err(e),
+            // Only genes after a failed one are skipped, and that failure comes first.
+            None => {
+                return Err(ExportError::Internal(format!(
+                    "gene {g} was skipped but no earlier gene failed"
+                )))
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Reads and encodes gene `g` of the plan.
+fn read_and_encode(
+    source: &dyn ExportSource,
+    genes: &PlannedGenes,
+    g: usize,
+    n_cells: usize,
+    bits: Option<Bits>,
+    compression: Option<u32>,
+) -> Result<EncodedGene, ExportError> {
+    let (Some(&source_index), Some(name)) = (genes.indices.get(g), genes.names.get(g)) else {
+        return Err(ExportError::Internal(format!("gene {g} is not planned")));
+    };
+    let column = source
+        .gene(source_index)
+        .map_err(|e: SourceError| ExportError::Source(e))?;
+    encode_gene(name, &column, n_cells, bits, compression)
+}
+
+/// Checks every planned gene without writing anything (the reference's pre-flight, format.md
+/// §21.2 item 11): the first refused gene in export order is the error.
+pub(crate) fn check_genes(
+    source: &dyn ExportSource,
+    genes: &PlannedGenes,
+    n_cells: usize,
+    bits: Option<Bits>,
+) -> Result<(), ExportError> {
+    // Uncompressed: only the values are checked, so the deflate is not worth running.
+    in_gene_order(genes.names.len(), |g| {
+        read_and_encode(source, genes, g, n_cells, bits, None).map(|_| ())
+    })
+    .map(|_| ())
+}
+
 /// Writes every planned gene in parallel and returns the bounds of each (in payload order).
+/// A refused gene fails the export with the error of the first refused gene in export order.
 pub(crate) fn write_genes(
     source: &dyn ExportSource,
     genes: &PlannedGenes,
@@ -157,26 +230,16 @@ pub(crate) fn write_genes(
 ) -> Result<Vec<Option<ValueBounds>>, ExportError> {
     let encoding = ValueEncoding::from_bits(bits);
     events.stage_started(Stage::Genes, genes.names.len() as u64);
-    let bounds = genes
-        .indices
-        .par_iter()
-        .zip(genes.names.par_iter())
-        .enumerate()
-        .map(|(g, (&source_index, name))| {
-            let column = source
-                .gene(source_index)
-                .map_err(|e: SourceError| ExportError::Source(e))?;
-            let encoded = encode_gene(name, &column, n_cells, bits, compression)?;
-            drop(column);
-            let rel = var_values_path(g as u64, encoding, compression);
-            match &encoded.bytes {
-                GeneBytes::Plain(bytes) => files.payload(&rel, bytes)?,
-                GeneBytes::Member { raw_len, member } => files.member(&rel, *raw_len, member)?,
-            }
-            events.progress(Stage::Genes, 1);
-            Ok(encoded.bounds)
-        })
-        .collect::<Result<Vec<_>, ExportError>>()?;
+    let bounds = in_gene_order(genes.names.len(), |g| {
+        let encoded = read_and_encode(source, genes, g, n_cells, bits, compression)?;
+        let rel = var_values_path(g as u64, encoding, compression);
+        match &encoded.bytes {
+            GeneBytes::Plain(bytes) => files.payload(&rel, bytes)?,
+            GeneBytes::Member { raw_len, member } => files.member(&rel, *raw_len, member)?,
+        }
+        events.progress(Stage::Genes, 1);
+        Ok(encoded.bounds)
+    })?;
     events.stage_finished(Stage::Genes);
     Ok(bounds)
 }
