@@ -1,7 +1,15 @@
 //! The option and text rules checked before anything is touched (format.md §21.1, §21.3).
 
+use std::collections::{BTreeMap, HashSet};
+
+use cellucid_format::Category;
+
 use crate::error::ExportError;
 use crate::options::ExportOptions;
+use crate::source::Label;
+
+/// Largest integer label JavaScript represents exactly (2^53 − 1).
+const MAX_SAFE_INTEGER: i64 = (1 << 53) - 1;
 
 /// Why a string is not display text (format.md §21.3), or `None` when it is.
 pub fn display_text_problem(text: &str) -> Option<&'static str> {
@@ -59,6 +67,136 @@ fn text(option: &'static str, value: &str, allow_empty: bool) -> Result<(), Expo
         ));
     }
     Ok(())
+}
+
+/// A category label that cannot be published (format.md §14; server.md §4.6.2 states the same
+/// rules for the AnnData server).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum LabelProblem {
+    /// An integer label outside JavaScript's exact integer range (|v| > 2^53 − 1).
+    UnsafeInteger(i64),
+    /// A NaN or infinite float label.
+    NotFinite(f64),
+    /// An empty string label.
+    Empty,
+    /// A string label that is not display text.
+    NotDisplayText {
+        /// The label.
+        label: String,
+        /// What is wrong with it ([`display_text_problem`]).
+        problem: &'static str,
+    },
+    /// Two string labels that become equal when every whitespace run is one space.
+    WhitespaceTwins {
+        /// The earlier label.
+        first: String,
+        /// The later label.
+        second: String,
+    },
+    /// A label that appears twice after conversion to JSON (`1` and `1.0` collide; `0.0` and
+    /// `-0.0` collide; booleans are their own class).
+    Duplicate(String),
+}
+
+/// The wording of a [`LabelProblem`]: the exporter's, or the AnnData server's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LabelMessageStyle {
+    /// The detail after the field name in [`ExportError::ObsField`] (`… Fix: …`).
+    Export,
+    /// A whole sentence starting `Categorical field '<key>'`, like server.md §4.6.2's texts.
+    Server,
+}
+
+impl LabelProblem {
+    /// The message for field `key` in `style`.
+    pub fn message(&self, key: &str, style: LabelMessageStyle) -> String {
+        match style {
+            LabelMessageStyle::Export => match self {
+                Self::UnsafeInteger(i) => format!("category {i} is outside JavaScript's exact integer range (|v| <= 2^53 - 1). Fix: convert the labels to strings"),
+                Self::NotFinite(f) => format!("category {f} is not allowed: labels must be finite JSON scalars. Fix: drop or rename that category"),
+                Self::Empty => "has an empty category label. Fix: rename it (e.g. 'unknown')".to_string(),
+                Self::NotDisplayText { label, problem } => format!("category {label:?} {problem}. Fix: rename the category"),
+                Self::WhitespaceTwins { first, second } => format!("categories {first:?} and {second:?} differ only in whitespace and would look identical. Fix: merge or rename them"),
+                Self::Duplicate(shown) => format!("labels must be unique, but {shown} appears twice (after conversion to JSON). Fix: merge the duplicate categories"),
+            },
+            LabelMessageStyle::Server => match self {
+                Self::UnsafeInteger(i) => format!("Categorical field '{key}' has category {i}, outside JavaScript's exact integer range (|v| <= 2^53 - 1). Convert the labels to strings."),
+                Self::NotFinite(f) => format!("Categorical field '{key}' has category {f}, which is not a finite number. Drop or rename that category."),
+                Self::Empty => format!("Categorical field '{key}' has an empty category label. Rename it."),
+                Self::NotDisplayText { label, problem } => format!("Categorical field '{key}' has category {label:?} that cannot be displayed: it {problem}. Rename the category."),
+                Self::WhitespaceTwins { first, second } => format!("Categorical field '{key}' has categories {first:?} and {second:?} that differ only in whitespace. Rename one of them."),
+                Self::Duplicate(shown) => format!("Categorical field '{key}' has duplicate category {shown}. Rename one of them."),
+            },
+        }
+    }
+}
+
+/// Converts the labels of a categorical field to JSON categories, checking the rules of
+/// format.md §14: JSON scalars (integers within ±(2^53 − 1), finite floats), unique after
+/// conversion, strings non-empty display text that stay distinct when whitespace runs are
+/// collapsed. Used by the exporter and by the AnnData server.
+///
+/// # Errors
+/// The first [`LabelProblem`], in label order.
+pub fn category_labels(labels: &[Label]) -> Result<Vec<Category>, LabelProblem> {
+    let mut out = Vec::with_capacity(labels.len());
+    let mut seen_numbers = HashSet::new();
+    let mut seen_bools = HashSet::new();
+    let mut seen_strings = HashSet::new();
+    let mut collapsed: BTreeMap<String, &str> = BTreeMap::new();
+    for label in labels {
+        let category = match label {
+            Label::Bool(b) => {
+                if !seen_bools.insert(*b) {
+                    return Err(LabelProblem::Duplicate(b.to_string()));
+                }
+                Category::Bool(*b)
+            }
+            Label::Int(i) => {
+                if i.unsigned_abs() > MAX_SAFE_INTEGER as u64 {
+                    return Err(LabelProblem::UnsafeInteger(*i));
+                }
+                if !seen_numbers.insert((*i as f64).to_bits()) {
+                    return Err(LabelProblem::Duplicate(i.to_string()));
+                }
+                Category::Int(*i)
+            }
+            Label::Float(f) => {
+                if !f.is_finite() {
+                    return Err(LabelProblem::NotFinite(*f));
+                }
+                let normalised = if *f == 0.0 { 0.0_f64 } else { *f };
+                if !seen_numbers.insert(normalised.to_bits()) {
+                    return Err(LabelProblem::Duplicate(f.to_string()));
+                }
+                Category::Float(*f)
+            }
+            Label::Str(s) => {
+                if s.is_empty() {
+                    return Err(LabelProblem::Empty);
+                }
+                if let Some(problem) = display_text_problem(s) {
+                    return Err(LabelProblem::NotDisplayText {
+                        label: s.clone(),
+                        problem,
+                    });
+                }
+                if !seen_strings.insert(s.as_str()) {
+                    return Err(LabelProblem::Duplicate(format!("{s:?}")));
+                }
+                if let Some(first) = collapsed.insert(collapse_whitespace(s), s) {
+                    return Err(LabelProblem::WhitespaceTwins {
+                        first: first.to_string(),
+                        second: s.clone(),
+                    });
+                }
+                Category::Str(s.clone())
+            }
+        };
+        out.push(category);
+    }
+    Ok(out)
 }
 
 /// Whether `id` is a valid dataset id (format.md §21.1).
@@ -246,6 +384,73 @@ mod tests {
             collapse_whitespace("T  cell"),
             collapse_whitespace("T cell")
         );
+    }
+
+    #[test]
+    fn category_label_rules() {
+        let ok = category_labels(&[
+            Label::Bool(false),
+            Label::Int(3),
+            Label::Float(0.5),
+            Label::Str("T cell".into()),
+            Label::Str("1".into()),
+            Label::Int(1),
+        ])
+        .expect("valid labels");
+        assert_eq!(ok[1], Category::Int(3));
+        for (labels, expected) in [
+            (
+                vec![Label::Int(1), Label::Float(1.0)],
+                LabelProblem::Duplicate("1".into()),
+            ),
+            (
+                vec![Label::Float(0.0), Label::Float(-0.0)],
+                LabelProblem::Duplicate("-0".into()),
+            ),
+            (
+                vec![Label::Bool(true), Label::Bool(true)],
+                LabelProblem::Duplicate("true".into()),
+            ),
+            (
+                vec![Label::Str("a".into()), Label::Str("a".into())],
+                LabelProblem::Duplicate("\"a\"".into()),
+            ),
+            (
+                vec![Label::Str("T cell".into()), Label::Str("T  cell".into())],
+                LabelProblem::WhitespaceTwins {
+                    first: "T cell".into(),
+                    second: "T  cell".into(),
+                },
+            ),
+            (
+                vec![Label::Float(f64::INFINITY)],
+                LabelProblem::NotFinite(f64::INFINITY),
+            ),
+            (
+                vec![Label::Int(1 << 53)],
+                LabelProblem::UnsafeInteger(1 << 53),
+            ),
+            (vec![Label::Str(String::new())], LabelProblem::Empty),
+            (
+                vec![Label::Str(" x".into())],
+                LabelProblem::NotDisplayText {
+                    label: " x".into(),
+                    problem: "starts or ends with whitespace",
+                },
+            ),
+        ] {
+            assert_eq!(category_labels(&labels), Err(expected), "{labels:?}");
+        }
+        let twins = LabelProblem::WhitespaceTwins {
+            first: "a b".into(),
+            second: "a  b".into(),
+        };
+        assert!(twins
+            .message("k", LabelMessageStyle::Server)
+            .starts_with("Categorical field 'k' has categories"));
+        assert!(twins
+            .message("k", LabelMessageStyle::Export)
+            .ends_with("Fix: merge or rename them"));
     }
 
     #[test]

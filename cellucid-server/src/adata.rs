@@ -5,16 +5,18 @@
 
 mod convert;
 mod documents;
+mod gene;
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, OnceLock, Weak};
 
 use bytes::Bytes;
 use cellucid_adapter::mapping::{self, Label, ObsFieldKind};
-use cellucid_adapter::{AnnData, GeneColumn, GeneMatrix, Graph, MatrixSource, SparseFormat};
+use cellucid_adapter::{AnnData, GeneMatrix, Graph, MatrixSource, SparseFormat};
+use cellucid_export::checks::LabelMessageStyle;
 use cellucid_export::math;
-use cellucid_quant::Policy;
+use cellucid_quant::{Bits, Bounds, Policy};
 
 use crate::names::{display_text_problem, is_portable_component};
 use crate::pyjson;
@@ -25,6 +27,7 @@ use crate::virtual_dataset::{
 };
 use convert::ConvertError;
 use documents::FieldDoc;
+use gene::{GeneBody, GeneEncoding};
 
 /// Centroid parameters of the CLI (server.md §4.6.3).
 const CENTROID_QUANTILE: f64 = 0.95;
@@ -47,6 +50,11 @@ pub struct AnnDataOptions {
     pub vector_fields: bool,
     /// `--vector-field-default`.
     pub vector_field_default: Option<String>,
+    /// `--var-quantization 8|16` (an extension; the reference always serves float32): genes are
+    /// served as `var/{g}.values.u8`/`.u16` codes with per-gene bounds in `var_manifest.json`,
+    /// exactly as an export with that `var_quantization` writes them. The bounds need one pass
+    /// over every gene at startup.
+    pub var_quantization: Option<u32>,
 }
 
 /// Why an AnnData input cannot be served. Each message names the element and the fix.
@@ -98,6 +106,9 @@ pub struct AnnDataDataset {
     points: BTreeMap<u8, Vec<f32>>,
     obs: Vec<(String, ServedObs)>,
     genes: Option<(GeneMatrix, Vec<String>)>,
+    gene_encoding: GeneEncoding,
+    /// Per-gene bounds of quantized genes (`None`: the gene cannot be published; served as 422).
+    gene_bounds: Vec<Option<Bounds>>,
     edges: Option<math::Edges>,
     vectors: Vec<VectorField>,
     latent_key: Option<String>,
@@ -125,6 +136,14 @@ impl AnnDataDataset {
         if let Some(problem) = display_text_problem(&options.dataset_name) {
             return Err(refused(format!("dataset_name is displayed verbatim, so it must not carry characters that have no glyph: {:?}: {problem}. Pass the exact text you want shown.", options.dataset_name)));
         }
+        let gene_encoding = match options.var_quantization {
+            None => GeneEncoding::Float32,
+            Some(b) => GeneEncoding::Quantized(Bits::from_bits(b).ok_or_else(|| {
+                refused(format!(
+                    "--var-quantization {b} is not supported; use 8 or 16, or leave it out to serve float32 genes."
+                ))
+            })?),
+        };
         if options.vector_field_default.is_some() && !options.vector_fields {
             return Err(refused("--vector-field-default selects among served vector fields, and vector fields are not being served. Add --vector-fields to serve them, or drop --vector-field-default."));
         }
@@ -158,6 +177,10 @@ impl AnnDataDataset {
             Some((matrix, names))
         } else {
             None
+        };
+        let gene_bounds = match (&genes, gene_encoding) {
+            (Some((matrix, names)), GeneEncoding::Quantized(_)) => gene_bounds(matrix, names)?,
+            _ => Vec::new(),
         };
 
         // Obs fields.
@@ -377,7 +400,12 @@ impl AnnDataDataset {
         let obs_doc = documents::obs_manifest(n, options.latent_key.as_deref(), &field_docs);
         drop(field_docs);
         let empty: Vec<String> = Vec::new();
-        let var_doc = documents::var_manifest(n, genes.as_ref().map_or(&empty, |(_, names)| names));
+        let var_doc = documents::var_manifest(
+            n,
+            genes.as_ref().map_or(&empty, |(_, names)| names),
+            gene_encoding,
+            &gene_bounds,
+        );
         let encode = |v: &serde_json::Value| {
             pyjson::to_vec(v)
                 .map(Bytes::from)
@@ -435,9 +463,9 @@ impl AnnDataDataset {
         }
         for g in 0..n_genes_served {
             files.push(VirtualFile {
-                path: format!("var/{g}.values.f32"),
+                path: format!("var/{g}.values.{}", gene_encoding.ext()),
                 kind: PayloadKind::Gene { index: g },
-                len: n64 * 4,
+                len: n64 * gene_encoding.width(),
             });
         }
         if let Some(e) = &edges {
@@ -497,6 +525,8 @@ impl AnnDataDataset {
             points,
             obs,
             genes,
+            gene_encoding,
+            gene_bounds,
             edges,
             vectors: vectors.into_iter().map(|(_, f)| f).collect(),
             latent_key: options.latent_key.clone(),
@@ -525,10 +555,15 @@ impl AnnDataDataset {
             .map_err(Clone::clone)
     }
 
-    fn gene(&self, index: usize) -> Result<Vec<u8>, PayloadError> {
-        let path = format!("var/{index}.values.f32");
+    /// Gene `index` encoded as served, with a gzip member when one is cheap to build.
+    fn gene(
+        &self,
+        file: &VirtualFile,
+        index: usize,
+        want_gzip: bool,
+    ) -> Result<GeneBody, PayloadError> {
         let fail = |source: Box<dyn std::error::Error + Send + Sync>| PayloadError::Failed {
-            path: path.clone(),
+            path: file.path.clone(),
             source,
         };
         let (matrix, names) = self
@@ -536,14 +571,16 @@ impl AnnDataDataset {
             .as_ref()
             .ok_or_else(|| fail("no expression matrix".into()))?;
         let column = matrix.gene(index).map_err(|e| fail(Box::new(e)))?;
-        let converted = match &column {
-            GeneColumn::Dense(values) => convert::to_f32(values, Policy::default()),
-            GeneColumn::Sparse { n, rows, values } => {
-                convert::sparse_to_f32(*n, rows, values, Policy::default())
+        match gene::encode(&column, self.gene_encoding, want_gzip) {
+            Ok(body) => {
+                if let GeneEncoding::Quantized(_) = self.gene_encoding {
+                    let declared = self.gene_bounds.get(index).copied().flatten();
+                    if body.bounds != declared {
+                        return Err(fail(format!("gene {index} now has bounds {:?}, but var_manifest.json declared {declared:?}; the input changed after the server started", body.bounds).into()));
+                    }
+                }
+                Ok(body)
             }
-        };
-        match converted {
-            Ok(values) => Ok(convert::f32_le(&values)),
             Err(ConvertError::Refused(q)) => {
                 let name = names.get(index).map_or("", String::as_str);
                 match convert::diagnosis(DiagnosisKind::Gene, name, self.n_cells, &q) {
@@ -556,6 +593,84 @@ impl AnnDataDataset {
             }
         }
     }
+
+    /// Builds the CSR column index on a background thread, so that the first gene request
+    /// does not pay for it (server.md §9.3 B3). Requests that arrive earlier wait for it.
+    fn build_gene_index_in_background(self: &Arc<Self>) {
+        if self.genes.is_none() {
+            return;
+        }
+        let weak: Weak<Self> = Arc::downgrade(self);
+        let spawned = std::thread::Builder::new()
+            .name("cellucid-gene-index".into())
+            .spawn(move || {
+                let Some(dataset) = weak.upgrade() else {
+                    return;
+                };
+                let Some((matrix, _)) = dataset.genes.as_ref() else {
+                    return;
+                };
+                let started = std::time::Instant::now();
+                match matrix.build_column_index() {
+                    Ok(()) => tracing::info!(
+                        seconds = started.elapsed().as_secs_f64(),
+                        "gene column index ready"
+                    ),
+                    Err(error) => tracing::warn!(%error, "building the gene column index failed; gene requests will retry and report it"),
+                }
+            });
+        if let Err(error) = spawned {
+            tracing::warn!(%error, "could not start the gene index thread; the first gene request will build the index");
+        }
+    }
+}
+
+/// The bounds of every gene for a quantized var manifest: one pass over the genes on all cores.
+/// A gene that cannot be published (±Inf, all missing) gets `None`: it is served as the 422
+/// diagnosis, like a float32 gene, and its manifest entry carries the bounds `0.0, 0.0`.
+fn gene_bounds(matrix: &GeneMatrix, names: &[String]) -> Result<Vec<Option<Bounds>>, AnnDataError> {
+    matrix.build_column_index()?;
+    let n_genes = names.len();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .clamp(1, 8);
+    let per_thread = n_genes.div_ceil(threads).max(1);
+    let chunks: Vec<Result<Vec<Option<Bounds>>, AnnDataError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..n_genes)
+            .step_by(per_thread)
+            .map(|start| {
+                scope.spawn(move || {
+                    (start..(start + per_thread).min(n_genes))
+                        .map(|g| {
+                            let column = matrix.gene(g)?;
+                            Ok(gene::bounds(&column))
+                        })
+                        .collect::<Result<Vec<_>, AnnDataError>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(refused("a gene bounds thread panicked")))
+            })
+            .collect()
+    });
+    let mut out = Vec::with_capacity(n_genes);
+    for chunk in chunks {
+        out.extend(chunk?);
+    }
+    let refused_genes: Vec<&str> = out
+        .iter()
+        .zip(names)
+        .filter(|(b, _)| b.is_none())
+        .map(|(_, name)| name.as_str())
+        .collect();
+    if !refused_genes.is_empty() {
+        tracing::warn!(count = refused_genes.len(), first = ?refused_genes.iter().take(5).collect::<Vec<_>>(), "genes with ±Inf or no finite value are listed with bounds 0.0, 0.0 and answered with 422");
+    }
+    Ok(out)
 }
 
 /// The reference's startup message for a continuous field that cannot be published.
@@ -571,36 +686,15 @@ fn diagnosis_message(d: &crate::virtual_dataset::NonFiniteDiagnosis) -> String {
         .unwrap_or_else(|| format!("Continuous obs field '{}' cannot be published", d.name))
 }
 
-/// Category label rules of server.md §4.6.2 (uniqueness, display text, at most 65 535).
+/// Category label rules of server.md §4.6.2 (at most 65 535 categories; the label rules are the
+/// exporter's, worded as the server's messages).
 fn check_labels(key: &str, labels: &[Label]) -> Result<(), AnnDataError> {
     if labels.len() > 65_535 {
         return Err(refused(format!("Categorical field '{key}' has {} categories; the current contract supports at most 65,535", labels.len())));
     }
-    let mut seen = std::collections::HashSet::new();
-    let mut collapsed = std::collections::HashSet::new();
-    for label in labels {
-        let canonical = match label {
-            Label::Bool(b) => format!("b:{b}"),
-            Label::Int(i) => format!("n:{}", *i as f64),
-            Label::Float(f) => format!("n:{f}"),
-            Label::Str(s) => {
-                if let Some(problem) = display_text_problem(s) {
-                    return Err(refused(format!("Categorical field '{key}' has category {s:?} that cannot be displayed: {problem}. Rename the category.")));
-                }
-                let squashed = s.split_whitespace().collect::<Vec<_>>().join(" ");
-                if !collapsed.insert(squashed) {
-                    return Err(refused(format!("Categorical field '{key}' has categories that differ only in whitespace ({s:?}). Rename one of them.")));
-                }
-                format!("s:{s}")
-            }
-        };
-        if !seen.insert(canonical) {
-            return Err(refused(format!(
-                "Categorical field '{key}' has duplicate category {label:?}. Rename one of them."
-            )));
-        }
-    }
-    Ok(())
+    cellucid_export::checks::category_labels(labels)
+        .map(drop)
+        .map_err(|problem| refused(problem.message(key, LabelMessageStyle::Server)))
 }
 
 impl VirtualDataset for AnnDataDataset {
@@ -618,6 +712,19 @@ impl VirtualDataset for AnnDataDataset {
 
     fn payloads(&self) -> Vec<VirtualFile> {
         self.files.clone()
+    }
+
+    fn payload_with_gzip(
+        &self,
+        file: &VirtualFile,
+    ) -> Result<(Bytes, Option<Bytes>), PayloadError> {
+        match file.kind {
+            PayloadKind::Gene { index } => {
+                let body = self.gene(file, index, true)?;
+                Ok((Bytes::from(body.identity), body.gzip.map(Bytes::from)))
+            }
+            _ => Ok((self.payload(file)?, None)),
+        }
     }
 
     fn payload(&self, file: &VirtualFile) -> Result<Bytes, PayloadError> {
@@ -654,7 +761,7 @@ impl VirtualDataset for AnnDataDataset {
                 }
                 _ => return Err(fail("not a categorical field".into())),
             },
-            PayloadKind::Gene { index } => self.gene(index)?,
+            PayloadKind::Gene { index } => self.gene(file, index, false)?.identity,
             PayloadKind::EdgeSources | PayloadKind::EdgeDestinations => {
                 let e = self.edges.as_ref().ok_or_else(|| fail("no graph".into()))?;
                 let ids = if file.kind == PayloadKind::EdgeSources {
@@ -711,7 +818,9 @@ fn index_le(ids: &[u32], width: usize) -> Vec<u8> {
     }
 }
 
-/// Opens an AnnData input and wraps it for [`crate::ServerBuilder::virtual_dataset`].
+/// Opens an AnnData input and wraps it for [`crate::ServerBuilder::virtual_dataset`]. The
+/// column index of a CSR `X` is then built on a background thread, so the server can bind at
+/// once and the first gene request does not pay for the index.
 ///
 /// # Errors
 /// See [`AnnDataDataset::open`].
@@ -719,5 +828,7 @@ pub fn open_anndata(
     path: &Path,
     options: &AnnDataOptions,
 ) -> Result<Arc<dyn VirtualDataset>, AnnDataError> {
-    Ok(Arc::new(AnnDataDataset::open(path, options)?))
+    let dataset = Arc::new(AnnDataDataset::open(path, options)?);
+    dataset.build_gene_index_in_background();
+    Ok(dataset)
 }

@@ -48,6 +48,8 @@ pub enum ApiError {
     NonFinite(Bytes),
     /// 500 `Internal server error`; the cause has been logged.
     Internal,
+    /// 503: the request's handler did not answer within the handler time limit.
+    TimedOut,
 }
 
 impl ApiError {
@@ -60,7 +62,7 @@ impl ApiError {
             | Self::NoConnectivity
             | Self::WebAssetNotDeclared
             | Self::PostNotSupported(_) => StatusCode::NOT_FOUND,
-            Self::ViewerUiUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::ViewerUiUnavailable | Self::TimedOut => StatusCode::SERVICE_UNAVAILABLE,
             Self::ArtifactChanged => StatusCode::CONFLICT,
             Self::RangeNotSatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
             Self::MisdirectedHost => StatusCode::MISDIRECTED_REQUEST,
@@ -86,6 +88,7 @@ impl ApiError {
             Self::MisdirectedHost => "Host header does not name this server".into(),
             Self::Hook { message, .. } => message.clone(),
             Self::Internal => "Internal server error".into(),
+            Self::TimedOut => "The server could not answer in time; try again".into(),
             Self::UnsupportedMethod(_) | Self::NonFinite(_) => return None,
         })
     }

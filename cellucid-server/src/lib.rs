@@ -38,12 +38,13 @@ pub use exported::{looks_like_export, ExportedRoot};
 pub use names::{display_text_problem, is_portable_component};
 pub use server::{BoundServer, RunningServer, Server, ServerBuilder, Source};
 pub use state::{AppState, CatalogEntry, SERVER_VERSION};
+pub use transport::body::Timeouts;
 pub use viewers::{CallbackError, ViewerCallback, ViewerEvent, ViewerRegistry};
 pub use virtual_dataset::{
     diagnosis_json, DiagnosisKind, NonFiniteDiagnosis, PayloadError, PayloadKind, SourceFormat,
     SourceSummary, VirtualDataset, VirtualFile,
 };
-pub use webui::WebUi;
+pub use webui::{WebSourceError, WebUi, DEFAULT_WEB_SOURCE_URL};
 
 use axum::Router;
 

@@ -16,13 +16,12 @@ use crate::anndata::DEFAULT_CACHE_BYTES;
 use crate::error::ServerError;
 use crate::exported::ExportedRoot;
 use crate::state::{anndata_mode, AppState, Mode};
+use crate::transport::body::Timeouts;
 use crate::transport::host::HostPolicy;
 use crate::viewers::ViewerRegistry;
 use crate::virtual_dataset::VirtualDataset;
 use crate::webui::WebUi;
 
-/// How long a client may take to send its request headers.
-const HEADER_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long in-flight requests may run after shutdown was asked for.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 /// Largest request head (request line plus headers) hyper buffers.
@@ -53,7 +52,8 @@ impl std::fmt::Debug for Source {
 pub struct Server;
 
 impl Server {
-    /// A builder with the CLI defaults: `127.0.0.1:8765`, no web UI, 256 MiB payload cache.
+    /// A builder with the CLI defaults: `127.0.0.1:8765`, no web UI, a
+    /// [`DEFAULT_CACHE_BYTES`] payload cache, default [`Timeouts`].
     pub fn builder() -> ServerBuilder {
         ServerBuilder {
             host: "127.0.0.1".into(),
@@ -63,6 +63,7 @@ impl Server {
             source: None,
             cache_bytes: DEFAULT_CACHE_BYTES,
             viewers: ViewerRegistry::new(),
+            timeouts: Timeouts::default(),
         }
     }
 }
@@ -73,10 +74,18 @@ pub struct ServerBuilder {
     host: String,
     port: u16,
     allowed_hosts: Vec<String>,
-    web_ui: Option<PathBuf>,
+    web_ui: Option<WebUiSource>,
     source: Option<Source>,
     cache_bytes: u64,
     viewers: ViewerRegistry,
+    timeouts: Timeouts,
+}
+
+/// Where the web UI comes from.
+#[derive(Debug)]
+enum WebUiSource {
+    Dir(PathBuf),
+    Ready(WebUi),
 }
 
 impl ServerBuilder {
@@ -100,7 +109,13 @@ impl ServerBuilder {
 
     /// Serves a local viewer build at `/`.
     pub fn web_ui_dir(mut self, dir: impl Into<PathBuf>) -> Self {
-        self.web_ui = Some(dir.into());
+        self.web_ui = Some(WebUiSource::Dir(dir.into()));
+        self
+    }
+
+    /// Serves an established web UI at `/` (for example [`WebUi::download`]'s hosted build).
+    pub fn web_ui(mut self, web_ui: WebUi) -> Self {
+        self.web_ui = Some(WebUiSource::Ready(web_ui));
         self
     }
 
@@ -116,9 +131,15 @@ impl ServerBuilder {
         self
     }
 
-    /// Byte budget of the anndata payload cache (default 256 MiB).
+    /// Byte budget of the anndata payload cache (default [`DEFAULT_CACHE_BYTES`]).
     pub fn cache_bytes(mut self, bytes: u64) -> Self {
         self.cache_bytes = bytes;
+        self
+    }
+
+    /// Time limits of connections and requests (default [`Timeouts::default`]).
+    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
+        self.timeouts = timeouts;
         self
     }
 
@@ -137,7 +158,11 @@ impl ServerBuilder {
     /// `--allowed-host`, an unusable web UI directory or a missing dataset.
     pub async fn bind(self) -> Result<BoundServer, ServerError> {
         let source = self.source.ok_or(ServerError::NoDataset)?;
-        let web_ui = self.web_ui.as_deref().map(WebUi::open).transpose()?;
+        let web_ui = match self.web_ui {
+            None => None,
+            Some(WebUiSource::Dir(dir)) => Some(WebUi::open(&dir)?),
+            Some(WebUiSource::Ready(web_ui)) => Some(web_ui),
+        };
         let ip = resolve(&self.host, self.port).await?;
         let socket_error = |source: std::io::Error| match source.kind() {
             std::io::ErrorKind::AddrInUse => ServerError::PortInUse {
@@ -181,6 +206,7 @@ impl ServerBuilder {
             local_addr.port(),
             web_ui,
             self.viewers,
+            self.timeouts,
         );
         Ok(BoundServer {
             listener,
@@ -265,7 +291,7 @@ impl BoundServer {
         builder
             .keep_alive(true)
             .timer(TokioTimer::new())
-            .header_read_timeout(HEADER_TIMEOUT)
+            .header_read_timeout(self.state.inner.timeouts.header)
             .max_headers(100)
             .max_buf_size(MAX_HEAD_BYTES);
         tokio::pin!(shutdown);

@@ -9,6 +9,7 @@ use serde_json::json;
 use crate::anndata::AnnDataState;
 use crate::exported::ExportedRoot;
 use crate::pyjson;
+use crate::transport::body::Timeouts;
 use crate::transport::host::HostPolicy;
 use crate::viewers::ViewerRegistry;
 use crate::virtual_dataset::VirtualDataset;
@@ -57,6 +58,8 @@ pub(crate) struct Inner {
     pub(crate) viewers: ViewerRegistry,
     /// The bound port (for the `/` help page).
     pub(crate) port: u16,
+    /// Time limits of requests.
+    pub(crate) timeouts: Timeouts,
 }
 
 /// The version reported by health and info: this crate's version (no whitespace).
@@ -70,6 +73,7 @@ impl AppState {
         port: u16,
         web_ui: Option<WebUi>,
         viewers: ViewerRegistry,
+        timeouts: Timeouts,
     ) -> Self {
         let bodies = cellucid_bodies(&mode, host_text, port);
         Self {
@@ -80,6 +84,7 @@ impl AppState {
                 web_ui,
                 viewers,
                 port,
+                timeouts,
             }),
         }
     }

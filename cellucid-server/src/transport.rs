@@ -1,6 +1,7 @@
 //! Transport rules common to both modes (server.md §1): host admission, methods, OPTIONS,
 //! the `//` collapse and the header block added to every response.
 
+pub(crate) mod body;
 pub(crate) mod cors;
 pub(crate) mod encoding;
 pub(crate) mod host;
@@ -16,14 +17,16 @@ use axum::response::{IntoResponse, Response};
 use crate::error::ApiError;
 use crate::state::AppState;
 
-/// Runs before routing: 421 for a foreign `Host`, 204 for OPTIONS, 501 for unknown methods;
-/// attaches the [`target::Target`]; adds the header block to every answer.
+/// Runs before routing: 421 for a foreign `Host` (after draining its body), 204 for OPTIONS,
+/// 501 for unknown methods; attaches the [`target::Target`]; bounds the handler's time; adds
+/// the header block to every answer.
 pub(crate) async fn guard(
     State(state): State<AppState>,
     mut request: Request,
     next: Next,
 ) -> Response {
     let origin = request.headers().get(header::ORIGIN).cloned();
+    let timeouts = state.inner.timeouts;
     let admitted = state.inner.host.admits(
         request
             .headers()
@@ -37,7 +40,10 @@ pub(crate) async fn guard(
             ?hosts,
             "refused a request whose Host header does not name this server"
         );
-        ApiError::MisdirectedHost.into_response()
+        let (parts, unread) = request.into_parts();
+        let mut response = ApiError::MisdirectedHost.into_response();
+        body::drain_then_close(&parts.headers, unread, timeouts.drain, &mut response).await;
+        response
     } else {
         match *request.method() {
             Method::OPTIONS => {
@@ -48,9 +54,26 @@ pub(crate) async fn guard(
             Method::GET | Method::HEAD | Method::POST => {
                 let target = target::Target::from_uri(request.uri());
                 request.extensions_mut().insert(target);
-                next.run(request).await
+                match tokio::time::timeout(timeouts.handler, next.run(request)).await {
+                    Ok(response) => response,
+                    Err(_) => {
+                        tracing::warn!(
+                            seconds = timeouts.handler.as_secs_f64(),
+                            "a request did not finish within the handler time limit"
+                        );
+                        let mut response = ApiError::TimedOut.into_response();
+                        body::close(&mut response);
+                        response
+                    }
+                }
             }
-            ref other => ApiError::UnsupportedMethod(other.to_string()).into_response(),
+            ref other => {
+                let method = other.to_string();
+                let (parts, unread) = request.into_parts();
+                let mut response = ApiError::UnsupportedMethod(method).into_response();
+                body::drain_then_close(&parts.headers, unread, timeouts.drain, &mut response).await;
+                response
+            }
         }
     };
     cors::add_header_block(

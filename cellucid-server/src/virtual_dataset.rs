@@ -167,6 +167,20 @@ pub trait VirtualDataset: Send + Sync + 'static {
     /// [`PayloadError::NotFinite`] for values that cannot be published, otherwise
     /// [`PayloadError::Failed`].
     fn payload(&self, file: &VirtualFile) -> Result<Bytes, PayloadError>;
+
+    /// The uncompressed body of one payload and, when the implementation can make one more
+    /// cheaply than deflating the body (for example straight from a sparse column), a gzip
+    /// member of it. Called for requests that accept gzip; the default returns no member and
+    /// the server compresses the body itself.
+    ///
+    /// # Errors
+    /// As [`VirtualDataset::payload`].
+    fn payload_with_gzip(
+        &self,
+        file: &VirtualFile,
+    ) -> Result<(Bytes, Option<Bytes>), PayloadError> {
+        Ok((self.payload(file)?, None))
+    }
 }
 
 /// Renders the 422 body of server.md §4.8.

@@ -25,6 +25,7 @@ fn options(case: &str) -> AnnDataOptions {
         connectivity: call["connectivities_key"].is_string(),
         vector_fields,
         vector_field_default: call["vector_field_default"].as_str().map(str::to_string),
+        var_quantization: None,
     }
 }
 

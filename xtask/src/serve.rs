@@ -6,7 +6,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use cellucid_server::{open_anndata, AnnDataOptions, ExportedRoot, Server, ServerBuilder};
+use cellucid_server::{
+    open_anndata, AnnDataOptions, ExportedRoot, Server, ServerBuilder, WebUi,
+    DEFAULT_WEB_SOURCE_URL,
+};
 
 /// Arguments of `cargo xtask serve`.
 #[derive(Debug, clap::Args)]
@@ -31,17 +34,19 @@ pub(crate) struct ServeArgs {
     /// Debug logging: one line per request.
     #[arg(short, long)]
     verbose: bool,
-    /// Do not serve a viewer at `/` (the default unless --web-ui is given).
-    #[arg(long, conflicts_with = "web_ui")]
+    /// Do not serve a viewer at `/` (the default unless --web-ui or --web-source-url is given).
+    #[arg(long, conflicts_with_all = ["web_ui", "web_source_url", "web_cache_dir"])]
     no_web_ui: bool,
     /// Serve the viewer build in this directory at `/`.
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["web_source_url", "web_cache_dir"])]
     web_ui: Option<PathBuf>,
-    /// Accepted for compatibility; the hosted-build download is not implemented (use --web-ui).
-    #[arg(long, value_name = "URL", hide = true)]
+    /// Download the hosted viewer build from this origin at startup (verified by SHA-256,
+    /// cached in --web-cache-dir, reused when unchanged) and serve it at `/`.
+    /// Default origin when only --web-cache-dir is given: https://www.cellucid.com.
+    #[arg(long, value_name = "URL")]
     web_source_url: Option<String>,
-    /// Accepted for compatibility; the hosted-build download is not implemented (use --web-ui).
-    #[arg(long, value_name = "PATH", hide = true)]
+    /// Where the hosted viewer build is cached (default: <system temp>/cellucid-web-cache).
+    #[arg(long, value_name = "PATH")]
     web_cache_dir: Option<PathBuf>,
     /// Display name (required for .h5ad / .zarr input).
     #[arg(long)]
@@ -64,8 +69,12 @@ pub(crate) struct ServeArgs {
     /// Default vector field (requires --vector-fields).
     #[arg(long, value_name = "FIELD_ID")]
     vector_field_default: Option<String>,
+    /// Serve genes quantized to 8 or 16 bits, as an export with that var_quantization stores
+    /// them (an extension: smaller transfers; the bounds take one pass over X at startup).
+    #[arg(long, value_name = "BITS", value_parser = clap::builder::PossibleValuesParser::new(["8", "16"]))]
+    var_quantization: Option<String>,
     /// Byte budget of the payload cache in MiB (anndata mode).
-    #[arg(long, default_value_t = 256)]
+    #[arg(long, default_value_t = cellucid_server::DEFAULT_CACHE_BYTES >> 20)]
     cache_mb: u64,
 }
 
@@ -114,9 +123,6 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             .with_target(args.verbose)
             .init();
     }
-    if args.web_source_url.is_some() || args.web_cache_dir.is_some() {
-        tracing::warn!("--web-source-url/--web-cache-dir are ignored: the hosted viewer download is not implemented; pass --web-ui DIR");
-    }
     let input = detect(&args.data_path)?;
     let mut builder: ServerBuilder = Server::builder()
         .host(args.host.clone())
@@ -125,8 +131,21 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     for host in &args.allowed_hosts {
         builder = builder.allowed_host(host.clone());
     }
+    let mut web_ui_line = None;
     if let Some(dir) = &args.web_ui {
         builder = builder.web_ui_dir(dir.clone());
+    } else if args.web_source_url.is_some() || args.web_cache_dir.is_some() {
+        let url = args
+            .web_source_url
+            .clone()
+            .unwrap_or_else(|| DEFAULT_WEB_SOURCE_URL.to_string());
+        let cache = args
+            .web_cache_dir
+            .clone()
+            .unwrap_or_else(WebUi::default_cache_dir);
+        let web_ui = WebUi::download(&url, &cache)?;
+        web_ui_line = Some(format!("{} from {url}", web_ui.describe()));
+        builder = builder.web_ui(web_ui);
     }
     let what = match input {
         Input::Exported => {
@@ -142,6 +161,7 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
                 ),
                 (args.connectivity, "--connectivity"),
                 (args.vector_fields, "--vector-fields"),
+                (args.var_quantization.is_some(), "--var-quantization"),
             ] {
                 if set {
                     anndata_flags.push(flag);
@@ -178,6 +198,10 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
                 connectivity: args.connectivity,
                 vector_fields: args.vector_fields,
                 vector_field_default: args.vector_field_default.clone(),
+                var_quantization: args
+                    .var_quantization
+                    .as_deref()
+                    .and_then(|b| b.parse().ok()),
             };
             let started = std::time::Instant::now();
             let dataset = open_anndata(&args.data_path, &options)?;
@@ -205,7 +229,10 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             println!("cellucid-rs {} serving {}", cellucid_server::SERVER_VERSION, args.data_path.display());
             println!("  {what}");
             println!("  Server URL: {url}");
-            if args.web_ui.is_some() {
+            if let Some(line) = &web_ui_line {
+                println!("  Web UI: {line}");
+            }
+            if args.web_ui.is_some() || web_ui_line.is_some() {
                 println!("  Viewer URL: {url}/");
             } else {
                 println!("  Viewer URL: https://www.cellucid.com/?remote={url}");

@@ -1,19 +1,16 @@
 //! Obs fields: labels (format.md §14), continuous payloads (§10, §11, §26 (a)), categorical
 //! codes, outlier quantiles (§15) and centroids (§16).
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 use cellucid_format::{Category, Centroid as CentroidModel, ValueBounds};
 use cellucid_quant::{Bits, Policy};
 
 use super::arrays::numeric;
-use crate::checks::{collapse_whitespace, display_text_problem};
+use crate::checks::{category_labels, LabelMessageStyle};
 use crate::error::ExportError;
 use crate::math::{self, NormalisedEmbedding};
 use crate::source::{Label, Values};
-
-/// Largest integer label JavaScript represents exactly.
-const MAX_SAFE_INTEGER: i64 = (1 << 53) - 1;
 
 /// An encoded float32 or quantized payload with its manifest bounds.
 #[derive(Debug, Clone)]
@@ -62,67 +59,11 @@ pub(crate) enum EncodeError {
     Quant(cellucid_quant::QuantError),
 }
 
-/// Converts and checks the labels of a categorical field (format.md §14).
+/// Converts and checks the labels of a categorical field (format.md §14), with the exporter's
+/// messages ([`crate::checks::category_labels`] holds the rules).
 pub(crate) fn categories(key: &str, labels: &[Label]) -> Result<Vec<Category>, ExportError> {
-    let mut out = Vec::with_capacity(labels.len());
-    let mut seen_numbers = HashSet::new();
-    let mut seen_bools = HashSet::new();
-    let mut seen_strings: BTreeMap<String, &str> = BTreeMap::new();
-    for label in labels {
-        let duplicate = |shown: String| {
-            ExportError::obs(key, format!("labels must be unique, but {shown} appears twice (after conversion to JSON). Fix: merge the duplicate categories"))
-        };
-        let category = match label {
-            Label::Bool(b) => {
-                if !seen_bools.insert(*b) {
-                    return Err(duplicate(b.to_string()));
-                }
-                Category::Bool(*b)
-            }
-            Label::Int(i) => {
-                if i.unsigned_abs() > MAX_SAFE_INTEGER as u64 {
-                    return Err(ExportError::obs(key, format!("category {i} is outside JavaScript's exact integer range (|v| <= 2^53 - 1). Fix: convert the labels to strings")));
-                }
-                if !seen_numbers.insert((*i as f64).to_bits()) {
-                    return Err(duplicate(i.to_string()));
-                }
-                Category::Int(*i)
-            }
-            Label::Float(f) => {
-                if !f.is_finite() {
-                    return Err(ExportError::obs(key, format!("category {f} is not allowed: labels must be finite JSON scalars. Fix: drop or rename that category")));
-                }
-                let normalised = if *f == 0.0 { 0.0_f64 } else { *f };
-                if !seen_numbers.insert(normalised.to_bits()) {
-                    return Err(duplicate(f.to_string()));
-                }
-                Category::Float(*f)
-            }
-            Label::Str(s) => {
-                if s.is_empty() {
-                    return Err(ExportError::obs(
-                        key,
-                        "has an empty category label. Fix: rename it (e.g. 'unknown')",
-                    ));
-                }
-                if let Some(problem) = display_text_problem(s) {
-                    return Err(ExportError::obs(
-                        key,
-                        format!("category {s:?} {problem}. Fix: rename the category"),
-                    ));
-                }
-                if let Some(other) = seen_strings.insert(collapse_whitespace(s), s) {
-                    return Err(ExportError::obs(
-                        key,
-                        format!("categories {other:?} and {s:?} differ only in whitespace and would look identical. Fix: merge or rename them"),
-                    ));
-                }
-                Category::Str(s.clone())
-            }
-        };
-        out.push(category);
-    }
-    Ok(out)
+    category_labels(labels)
+        .map_err(|problem| ExportError::obs(key, problem.message(key, LabelMessageStyle::Export)))
 }
 
 /// Groups the cells of a categorical field by code (−1 missing).

@@ -34,32 +34,6 @@ pub(crate) fn to_f32(values: &Values, policy: Policy) -> Result<Vec<f32>, Conver
     result.map_err(ConvertError::Refused)
 }
 
-/// float32 of a sparse column (implicit entries 0) under `policy`.
-pub(crate) fn sparse_to_f32(
-    n: usize,
-    rows: &[u32],
-    values: &Values,
-    policy: Policy,
-) -> Result<Vec<f32>, ConvertError> {
-    use cellucid_quant::sparse_to_float32_into as conv;
-    let mut out = vec![0f32; n];
-    let result = match values {
-        Values::Bool(_) => return Err(ConvertError::NotNumeric),
-        Values::I8(v) => conv(rows, v, n, &mut out, policy),
-        Values::I16(v) => conv(rows, v, n, &mut out, policy),
-        Values::I32(v) => conv(rows, v, n, &mut out, policy),
-        Values::I64(v) => conv(rows, v, n, &mut out, policy),
-        Values::U8(v) => conv(rows, v, n, &mut out, policy),
-        Values::U16(v) => conv(rows, v, n, &mut out, policy),
-        Values::U32(v) => conv(rows, v, n, &mut out, policy),
-        Values::U64(v) => conv(rows, v, n, &mut out, policy),
-        Values::F16(v) => conv(rows, v, n, &mut out, policy),
-        Values::F32(v) => conv(rows, v, n, &mut out, policy),
-        Values::F64(v) => conv(rows, v, n, &mut out, policy),
-    };
-    result.map(|()| out).map_err(ConvertError::Refused)
-}
-
 /// f64 of every value after checking it is finite and float32-safe (embeddings, vectors).
 pub(crate) fn strict_f64(values: &Values) -> Result<Vec<f64>, ConvertError> {
     to_f32(values, Policy::strict())?;

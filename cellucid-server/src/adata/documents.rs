@@ -3,6 +3,10 @@
 use serde_json::{json, Map, Value};
 
 use cellucid_adapter::mapping::Label;
+use cellucid_format::{ContinuousField, ValueBounds, VarManifest, VarSchema};
+use cellucid_quant::{Bits, Bounds};
+
+use super::gene::GeneEncoding;
 
 /// Centroids of one dimension: (category code, position, n_points) per qualifying category.
 pub(crate) type DimCentroids = (u8, Vec<(usize, Vec<f64>, usize)>);
@@ -178,21 +182,44 @@ pub(crate) fn obs_manifest(
     })
 }
 
-pub(crate) fn var_manifest(n_cells: usize, genes: &[String]) -> Value {
-    let fields: Vec<Value> = genes
-        .iter()
-        .enumerate()
-        .map(|(i, g)| json!([i, g]))
-        .collect();
-    json!({
-        "_format": "compact_v1",
-        "n_points": n_cells,
-        "var_gene_id_column": null,
-        "compression": null,
-        "quantization": null,
-        "_varSchema": {"kind": "continuous", "pathPattern": "var/{index}.values.f32", "ext": "f32", "dtype": "float32", "quantized": false},
-        "fields": fields,
-    })
+/// `var_manifest.json` (server.md §4.5.3), through `cellucid-format`'s model. Quantized genes
+/// (`--var-quantization`) get the schema and `[g, name, min, max]` tuples an export with that
+/// quantization and no compression writes; a gene without bounds (not publishable) is listed
+/// with `0.0, 0.0`.
+pub(crate) fn var_manifest(
+    n_cells: usize,
+    genes: &[String],
+    encoding: GeneEncoding,
+    bounds: &[Option<Bounds>],
+) -> Value {
+    let bits = match encoding {
+        GeneEncoding::Float32 => None,
+        GeneEncoding::Quantized(bits) => Some(bits),
+    };
+    let manifest = VarManifest {
+        format: "compact_v1".into(),
+        n_points: n_cells as u64,
+        var_gene_id_column: None,
+        compression: None,
+        quantization: bits.map(Bits::bits),
+        var_schema: VarSchema::new(bits, None),
+        fields: genes
+            .iter()
+            .enumerate()
+            .map(|(i, name)| ContinuousField {
+                index: i as u64,
+                key: name.clone(),
+                bounds: bits.map(|_| {
+                    bounds
+                        .get(i)
+                        .copied()
+                        .flatten()
+                        .map_or(ValueBounds { min: 0.0, max: 0.0 }, ValueBounds::from)
+                }),
+            })
+            .collect(),
+    };
+    serde_json::to_value(&manifest).unwrap_or(Value::Null)
 }
 
 pub(crate) fn connectivity_manifest(n_cells: usize, n_edges: usize, max_neighbors: usize) -> Value {

@@ -1,15 +1,14 @@
-//! A least-recently-used map of encoded payloads bounded by the bytes it holds.
+//! A least-recently-used map of encoded payload bodies bounded by the bytes it holds.
 
-use std::sync::Arc;
-
+use bytes::Bytes;
 use lru::LruCache;
 
-use super::Encoded;
+use crate::transport::encoding::Coding;
 
-/// LRU of encoded payload bodies keyed by request path, bounded in bytes. An entry larger than
-/// the whole budget is served but not kept.
+/// LRU of encoded payload bodies keyed by (request path, coding), bounded in bytes. A body
+/// larger than the whole budget is served but not kept.
 pub(crate) struct ByteLru {
-    map: LruCache<String, (Arc<Encoded>, u64)>,
+    map: LruCache<(String, Coding), Bytes>,
     held: u64,
     budget: u64,
 }
@@ -23,24 +22,27 @@ impl ByteLru {
         }
     }
 
-    pub(crate) fn get(&mut self, key: &str) -> Option<Arc<Encoded>> {
-        self.map.get(key).map(|(e, _)| Arc::clone(e))
+    pub(crate) fn get(&mut self, path: &str, coding: Coding) -> Option<Bytes> {
+        // `LruCache::get` needs the owned key type; paths are short.
+        self.map.get(&(path.to_string(), coding)).cloned()
     }
 
-    /// Inserts or re-weighs `key` (call again after a compressed form was added).
-    pub(crate) fn put(&mut self, key: &str, value: Arc<Encoded>) {
-        let weight = value.weight();
-        if let Some((_, old)) = self.map.pop(key) {
-            self.held -= old;
+    /// Inserts (or replaces) a body, then evicts the least recently used bodies beyond the
+    /// budget.
+    pub(crate) fn put(&mut self, path: &str, coding: Coding, body: Bytes) {
+        let key = (path.to_string(), coding);
+        if let Some(old) = self.map.pop(&key) {
+            self.held -= old.len() as u64;
         }
+        let weight = body.len() as u64;
         if weight > self.budget {
             return;
         }
         self.held += weight;
-        self.map.put(key.to_string(), (value, weight));
+        self.map.put(key, body);
         while self.held > self.budget {
             match self.map.pop_lru() {
-                Some((_, (_, w))) => self.held -= w,
+                Some((_, evicted)) => self.held -= evicted.len() as u64,
                 None => break,
             }
         }
@@ -56,21 +58,23 @@ impl ByteLru {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use bytes::Bytes;
 
     #[test]
     fn evicts_least_recently_used_by_bytes() {
         let mut lru = ByteLru::new(250);
-        let entry = |n: usize| Arc::new(Encoded::new(Bytes::from(vec![0u8; n])));
-        lru.put("a", entry(100));
-        lru.put("b", entry(100));
-        assert!(lru.get("a").is_some()); // a is now most recent
-        lru.put("c", entry(100));
-        assert!(lru.get("b").is_none());
-        assert!(lru.get("a").is_some() && lru.get("c").is_some());
+        let body = |n: usize| Bytes::from(vec![0u8; n]);
+        lru.put("a", Coding::Gzip, body(100));
+        lru.put("b", Coding::Gzip, body(100));
+        assert!(lru.get("a", Coding::Gzip).is_some()); // a is now most recent
+        assert!(lru.get("a", Coding::Identity).is_none());
+        lru.put("c", Coding::Identity, body(100));
+        assert!(lru.get("b", Coding::Gzip).is_none());
+        assert!(lru.get("a", Coding::Gzip).is_some() && lru.get("c", Coding::Identity).is_some());
         assert_eq!(lru.held(), 200);
-        lru.put("huge", entry(1000));
-        assert!(lru.get("huge").is_none());
+        lru.put("huge", Coding::Gzip, body(1000));
+        assert!(lru.get("huge", Coding::Gzip).is_none());
         assert_eq!(lru.held(), 200);
+        lru.put("a", Coding::Gzip, body(50));
+        assert_eq!(lru.held(), 150);
     }
 }

@@ -1,13 +1,11 @@
 //! Anndata-mode GET/HEAD (server.md §4.3, §4.7, §4.8).
 
-use std::sync::Arc;
-
 use axum::body::Body;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use super::{cellucid, etag_matches, json_response, webui};
-use crate::anndata::{AnnDataState, Encoded};
+use crate::anndata::{encode, AnnDataState};
 use crate::error::ApiError;
 use crate::state::{AppState, Mode};
 use crate::transport::encoding::{negotiate, Coding};
@@ -87,7 +85,8 @@ pub(super) async fn get(
     Ok(response)
 }
 
-/// The encoded body of a payload, from the cache or computed on a blocking thread.
+/// The encoded body of a payload, from the cache or computed on a blocking thread. Only the
+/// form that was asked for is kept, so the cache budget holds what clients actually fetch.
 async fn payload_body(
     state: &AppState,
     file: &VirtualFile,
@@ -96,13 +95,8 @@ async fn payload_body(
     let Mode::AnnData(ann) = &state.inner.mode else {
         return Err(ApiError::Internal);
     };
-    let cached = ann
-        .cache
-        .lock()
-        .map_err(|_| ApiError::Internal)?
-        .get(&file.path);
-    if let Some(ready) = cached.as_ref().and_then(|e| e.ready(coding)) {
-        return Ok(ready);
+    if let Some(body) = ann.cached(&file.path, coding) {
+        return Ok(body);
     }
     let owner = state.clone();
     let file = file.clone();
@@ -110,33 +104,58 @@ async fn payload_body(
         let Mode::AnnData(ann) = &owner.inner.mode else {
             return Err(ApiError::Internal);
         };
-        let encoded = match cached {
-            Some(encoded) => encoded,
-            None => Arc::new(Encoded::new(compute(ann, &file)?)),
+        let body = match coding {
+            Coding::Identity => compute(ann, &file)?,
+            // A member made straight from a sparse gene beats deflating its dense bytes.
+            Coding::Gzip => match compute_with_gzip(ann, &file)? {
+                (_, Some(member)) => member,
+                (identity, None) => encode(&identity, coding),
+            },
+            Coding::Zstd => encode(&compute(ann, &file)?, coding),
         };
-        let body = encoded.body(coding);
-        if let Ok(mut cache) = ann.cache.lock() {
-            cache.put(&file.path, encoded);
-        }
+        ann.keep(&file.path, coding, body.clone());
         Ok(body)
     })
     .await
     .map_err(|_| ApiError::Internal)?
 }
 
-fn compute(ann: &AnnDataState, file: &VirtualFile) -> Result<bytes::Bytes, ApiError> {
-    match ann.dataset.payload(file) {
-        Ok(bytes) if bytes.len() as u64 == file.len => Ok(bytes),
-        Ok(bytes) => {
-            tracing::error!(path = %file.path, expected = file.len, got = bytes.len(), "virtual payload has the wrong length");
-            Err(ApiError::Internal)
-        }
-        Err(PayloadError::NotFinite(diagnosis)) => {
-            Err(ApiError::NonFinite(diagnosis_json(&diagnosis)))
-        }
-        Err(error) => {
+fn payload_error(file: &VirtualFile, error: PayloadError) -> ApiError {
+    match error {
+        PayloadError::NotFinite(diagnosis) => ApiError::NonFinite(diagnosis_json(&diagnosis)),
+        error => {
             tracing::error!(path = %file.path, error = %error, source = ?std::error::Error::source(&error), "virtual payload failed");
-            Err(ApiError::Internal)
+            ApiError::Internal
         }
     }
+}
+
+fn check_length(file: &VirtualFile, identity: &bytes::Bytes) -> Result<(), ApiError> {
+    if identity.len() as u64 == file.len {
+        Ok(())
+    } else {
+        tracing::error!(path = %file.path, expected = file.len, got = identity.len(), "virtual payload has the wrong length");
+        Err(ApiError::Internal)
+    }
+}
+
+fn compute_with_gzip(
+    ann: &AnnDataState,
+    file: &VirtualFile,
+) -> Result<(bytes::Bytes, Option<bytes::Bytes>), ApiError> {
+    let (identity, member) = ann
+        .dataset
+        .payload_with_gzip(file)
+        .map_err(|e| payload_error(file, e))?;
+    check_length(file, &identity)?;
+    Ok((identity, member))
+}
+
+fn compute(ann: &AnnDataState, file: &VirtualFile) -> Result<bytes::Bytes, ApiError> {
+    let identity = ann
+        .dataset
+        .payload(file)
+        .map_err(|e| payload_error(file, e))?;
+    check_length(file, &identity)?;
+    Ok(identity)
 }

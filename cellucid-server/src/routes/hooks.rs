@@ -1,8 +1,7 @@
 //! POST hook endpoints (server.md §6): `/_cellucid/events` and `/_cellucid/session_bundle`,
 //! with the framing checks of §6.1 in their order.
 
-use std::time::Duration;
-
+use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -12,13 +11,12 @@ use serde_json::{Map, Value};
 use super::json_response;
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::transport::body::{close, drain_then_close, read_exact, BodyError};
 use crate::transport::target::Target;
 use crate::viewers::{DeliveryError, ViewerEvent};
 
 /// Largest events body.
 const EVENTS_MAX: u64 = 1_048_576;
-/// How long a client may take to send a declared body.
-const BODY_TIMEOUT: Duration = Duration::from_secs(30);
 
 fn refuse(status: StatusCode, message: impl Into<String>) -> ApiError {
     ApiError::Hook {
@@ -27,17 +25,36 @@ fn refuse(status: StatusCode, message: impl Into<String>) -> ApiError {
     }
 }
 
-/// Routes a POST.
+/// Routes a POST. A body the route did not read (a refusal before the body, or a route that
+/// never reads one) is drained for at most the drain time and the connection is then closed
+/// (server.md §6.1).
 pub(super) async fn post(state: &AppState, target: &Target, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let mut body = RequestBody::Unread(body);
     let result = if !target.absolute && target.path == "/_cellucid/events" && target.query.is_none()
     {
-        events(state, request).await
+        events(state, &parts.headers, &mut body).await
     } else if !target.absolute && target.path == "/_cellucid/session_bundle" {
         session_bundle(target)
     } else {
         Err(ApiError::PostNotSupported(target.raw.clone()))
     };
-    result.unwrap_or_else(IntoResponse::into_response)
+    let mut response = result.unwrap_or_else(IntoResponse::into_response);
+    match body {
+        RequestBody::Unread(unread) => {
+            drain_then_close(
+                &parts.headers,
+                unread,
+                state.inner.timeouts.drain,
+                &mut response,
+            )
+            .await;
+        }
+        // The connection is left mid-body (or the client stalled): do not reuse it.
+        RequestBody::Broken => close(&mut response),
+        RequestBody::Read => {}
+    }
+    response
 }
 
 /// The framing checks of §6.1 up to the length; returns the declared length.
@@ -105,20 +122,43 @@ fn framing(headers: &HeaderMap, content_type: &str, max: u64) -> Result<u64, Api
     Ok(value)
 }
 
-async fn read_body(request: Request, declared: u64) -> Result<Bytes, ApiError> {
-    let limit = usize::try_from(declared).unwrap_or(usize::MAX);
-    let read = tokio::time::timeout(
-        BODY_TIMEOUT,
-        axum::body::to_bytes(request.into_body(), limit),
-    )
-    .await;
-    match read {
-        Ok(Ok(bytes)) if bytes.len() as u64 == declared => Ok(bytes),
-        _ => Err(refuse(
+/// A POST body as the route left it.
+enum RequestBody {
+    /// Not read: drained before the answer, then the connection is closed.
+    Unread(Body),
+    /// Read completely.
+    Read,
+    /// Reading failed part-way (short or too slow): the connection is closed.
+    Broken,
+}
+
+/// Reads the declared body within the body time limit.
+async fn read_body(
+    state: &AppState,
+    body: &mut RequestBody,
+    declared: u64,
+) -> Result<Bytes, ApiError> {
+    let RequestBody::Unread(unread) = std::mem::replace(body, RequestBody::Broken) else {
+        return Err(ApiError::Internal);
+    };
+    let limit = state.inner.timeouts.body;
+    let read = read_exact(unread, declared, limit).await;
+    if read.is_ok() {
+        *body = RequestBody::Read;
+    }
+    read.map_err(|error| match error {
+        BodyError::Short => refuse(
             StatusCode::BAD_REQUEST,
             "Request body is shorter than Content-Length",
-        )),
-    }
+        ),
+        BodyError::TimedOut => refuse(
+            StatusCode::REQUEST_TIMEOUT,
+            format!(
+                "Request body did not arrive within {} s",
+                limit.as_secs_f64()
+            ),
+        ),
+    })
 }
 
 fn is_token(value: Option<&Value>) -> Option<&str> {
@@ -127,9 +167,13 @@ fn is_token(value: Option<&Value>) -> Option<&str> {
         .filter(|s| !s.is_empty() && !s.chars().any(char::is_whitespace))
 }
 
-async fn events(state: &AppState, request: Request) -> Result<Response, ApiError> {
-    let declared = framing(request.headers(), "application/json", EVENTS_MAX)?;
-    let body = read_body(request, declared).await?;
+async fn events(
+    state: &AppState,
+    headers: &HeaderMap,
+    unread: &mut RequestBody,
+) -> Result<Response, ApiError> {
+    let declared = framing(headers, "application/json", EVENTS_MAX)?;
+    let body = read_body(state, unread, declared).await?;
     let value: Value = std::str::from_utf8(&body)
         .ok()
         .and_then(|text| serde_json::from_str(text).ok())

@@ -6,30 +6,45 @@ use axum::response::{IntoResponse, Response};
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::webui::is_asset_namespace;
+use crate::webui::{is_asset_namespace, WebAsset};
+use sha2::Digest;
 
 /// Web-UI routes for `path` (leading `/`): `Some` when the web UI answers it.
 pub(super) async fn serve(state: &AppState, path: &str) -> Option<Response> {
     let web = state.inner.web_ui.as_ref()?;
     match web.lookup(path) {
-        Some((file, content_type)) => {
-            let file = file.clone();
-            let content_type = *content_type;
+        Some(asset) => {
+            let file = asset.file.clone();
             let read = tokio::task::spawn_blocking(move || std::fs::read(file)).await;
             Some(match read {
-                Ok(Ok(bytes)) => {
+                Ok(Ok(bytes)) if intact(&asset, &bytes) => {
                     let mut response = Response::new(Body::from(bytes));
                     response
                         .headers_mut()
-                        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+                        .insert(header::CONTENT_TYPE, asset.content_type);
                     response
                 }
-                _ => ApiError::Internal.into_response(),
+                Ok(Ok(_)) => {
+                    tracing::error!(file = %asset.file.display(), "a cached web asset no longer matches its inventory entry; restart the server to download the build again");
+                    ApiError::Internal.into_response()
+                }
+                _ => {
+                    tracing::error!(file = %asset.file.display(), "a web asset could not be read");
+                    ApiError::Internal.into_response()
+                }
             })
         }
         None if is_asset_namespace(path) => Some(ApiError::WebAssetNotDeclared.into_response()),
         None => None,
     }
+}
+
+/// Whether a hosted asset still has its inventory length and SHA-256 (server.md §7 re-verifies
+/// every hit); local files are served as they are.
+fn intact(asset: &WebAsset, bytes: &[u8]) -> bool {
+    asset.expected.is_none_or(|(len, sha)| {
+        bytes.len() as u64 == len && <[u8; 32]>::from(sha2::Sha256::digest(bytes)) == sha
+    })
 }
 
 /// The 503 for `/` and `/index.html` without a web UI. Browsers (`Accept: text/html`) get a page

@@ -63,6 +63,7 @@ pub(crate) fn run(args: BenchServeArgs) -> anyhow::Result<ExitCode> {
     };
     let n_genes = count_genes_hint(&input);
     let exe = std::env::current_exe()?;
+    let load_before = load_average();
 
     let ours = {
         let port = free_port()?;
@@ -94,6 +95,11 @@ pub(crate) fn run(args: BenchServeArgs) -> anyhow::Result<ExitCode> {
     };
 
     println!("input: {}", input.display());
+    println!(
+        "machine load average (1 min) before / after: {} / {}",
+        load_before,
+        load_average()
+    );
     println!(
         "{} random genes; {} clients for {} s; one connection per request; Accept-Encoding: gzip",
         args.genes, args.clients, args.duration
@@ -137,7 +143,7 @@ pub(crate) fn run(args: BenchServeArgs) -> anyhow::Result<ExitCode> {
             "throughput (req/s)",
             &format!("{:.1}", rps(&ours)),
             &format!("{:.1}", rps(r)),
-            &format!("{:.1}×", rps(r) / rps(&ours).max(1e-9)),
+            &format!("{:.0}× more", rps(&ours) / rps(r).max(1e-9)),
         ),
         None => print_row(
             "throughput (req/s)",
@@ -278,6 +284,14 @@ fn bench_server(
     figures.peak_rss_kib = peak_rss_kib(guard.0.id()).unwrap_or(0);
     drop(guard);
     Ok(figures)
+}
+
+/// The 1-minute load average (Linux), as text.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().map(str::to_string))
+        .unwrap_or_else(|| "-".into())
 }
 
 /// `VmHWM` of a live process, in KiB (Linux).
