@@ -6,6 +6,7 @@
 //! [`H5Type`](hdf5_reader::H5Type) wrappers in [`elements`].
 
 mod elements;
+mod inflate;
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -26,7 +27,9 @@ const PARALLEL_READ_ELEMENTS: usize = 1 << 20;
 const CHUNK_CACHE_BYTES: usize = 8 << 20;
 
 fn open_options() -> hdf5_reader::OpenOptions {
-    hdf5_reader::OpenOptions::default().with_chunk_cache_bytes(CHUNK_CACHE_BYTES)
+    hdf5_reader::OpenOptions::default()
+        .with_chunk_cache_bytes(CHUNK_CACHE_BYTES)
+        .with_filter_registry(inflate::filter_registry())
 }
 
 /// An opened `.h5ad` (HDF5) file. Cheap to share: `Hdf5File` is internally reference counted
