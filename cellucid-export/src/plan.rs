@@ -391,12 +391,10 @@ fn graph_edges(source: &dyn ExportSource, key: &str, n: usize) -> Result<Edges, 
                 return Err(shape_err(m.n_rows, m.n_cols));
             }
             let weights = graph_weights(key, &m.data)?;
-            let indptr: Vec<usize> = m
-                .indptr
-                .iter()
-                .map(|&p| usize::try_from(p).unwrap_or(usize::MAX))
-                .collect();
-            let indices: Vec<usize> = m.indices.iter().map(|&i| i as usize).collect();
+            // The stored values are no longer needed once widened: free them before the
+            // edge lists are built (the peak of a large graph's memory).
+            let (indptr, indices) = (m.indptr, m.indices);
+            drop(m.data);
             // A CSC graph is passed as the CSR of its transpose: a symmetric graph equals it.
             math::edges_from_csr(n, &indptr, &indices, &weights).map_err(err)
         }

@@ -315,9 +315,9 @@ impl AnnDataDataset {
                         )));
                     }
                     let _ = SparseFormat::Csr; // CSC is passed as the CSR of its transpose (symmetric)
-                    let indptr: Vec<usize> = sm.indptr.iter().map(|&p| p as usize).collect();
-                    let indices: Vec<usize> = sm.indices.iter().map(|&i| i as usize).collect();
-                    math::edges_from_csr(n, &indptr, &indices, &convert::weights_f64(&sm.data))
+                    let weights = convert::weights_f64(&sm.data);
+                    drop(sm.data);
+                    math::edges_from_csr(n, &sm.indptr, &sm.indices, &weights)
                 }
                 Graph::Dense(m) => {
                     if m.n_rows != n || m.n_cols != n {

@@ -139,15 +139,21 @@ fn check_weight(row: usize, column: usize, value: f64) -> Result<(), GraphError>
 /// Refuses duplicate coordinates, non-finite, negative or zero stored values, diagonal entries
 /// and any asymmetry in structure or value; never symmetrises, binarises or drops. A CSC graph
 /// can be passed as its transpose's CSR arrays: a symmetric graph equals its transpose.
+/// `indptr` and `indices` may be any integer type (the adapter's `u64` and `u32` arrays are
+/// passed as they are, without a widened copy); a value that does not fit `usize` is refused.
 ///
 /// # Errors
 /// A [`GraphError`] naming the first offending entry.
-pub fn edges_from_csr(
+pub fn edges_from_csr<P, I>(
     n: usize,
-    indptr: &[usize],
-    indices: &[usize],
+    indptr: &[P],
+    indices: &[I],
     data: &[f64],
-) -> Result<Edges, GraphError> {
+) -> Result<Edges, GraphError>
+where
+    P: Copy + TryInto<usize>,
+    I: Copy + TryInto<usize>,
+{
     check_cells(n)?;
     if indptr.len() != n + 1 {
         return Err(GraphError::Malformed {
@@ -158,14 +164,16 @@ pub fn edges_from_csr(
             ),
         });
     }
-    if indices.len() != data.len()
-        || indptr.last().copied() != Some(indices.len())
-        || indptr[0] != 0
-    {
+    let offset = |k: usize| -> Result<usize, GraphError> {
+        indptr[k].try_into().map_err(|_| GraphError::Malformed {
+            detail: format!("indptr[{k}] is negative or too large"),
+        })
+    };
+    let (first, last) = (offset(0)?, offset(n)?);
+    if indices.len() != data.len() || last != indices.len() || first != 0 {
         return Err(GraphError::Malformed {
             detail: format!(
-                "indptr ends at {:?} but there are {} indices and {} values",
-                indptr.last(),
+                "indptr runs from {first} to {last} but there are {} indices and {} values",
                 indices.len(),
                 data.len()
             ),
@@ -173,14 +181,17 @@ pub fn edges_from_csr(
     }
     let mut upper = Vec::new();
     let mut lower = Vec::new();
+    let mut start = first;
     for row in 0..n {
-        let (start, end) = (indptr[row], indptr[row + 1]);
+        let end = offset(row + 1)?;
         if start > end || end > indices.len() {
             return Err(GraphError::Malformed {
                 detail: format!("indptr decreases at row {row}"),
             });
         }
-        for (&column, &value) in indices[start..end].iter().zip(&data[start..end]) {
+        for (&stored, &value) in indices[start..end].iter().zip(&data[start..end]) {
+            // A negative or oversized index is out of range like any index ≥ n.
+            let column = stored.try_into().unwrap_or(usize::MAX);
             if column >= n {
                 return Err(GraphError::OutOfRange { row, column, n });
             }
@@ -192,6 +203,7 @@ pub fn edges_from_csr(
                 lower.push((column as u32, row as u32, value));
             }
         }
+        start = end;
     }
     let key = |e: &(u32, u32, f64)| (e.0, e.1);
     upper.sort_unstable_by_key(key);
@@ -389,6 +401,15 @@ mod tests {
             edges_from_csr(2, &[0, 1, 1], &[5], &[1.0]),
             Err(GraphError::OutOfRange { .. })
         ));
+        // Signed index types: a negative offset or index is refused, not wrapped.
+        assert!(matches!(
+            edges_from_csr(2, &[0i32, -1, 1], &[1i32], &[1.0]),
+            Err(GraphError::Malformed { .. })
+        ));
+        assert!(matches!(
+            edges_from_csr(2, &[0i64, 1, 1], &[-1i64], &[1.0]),
+            Err(GraphError::OutOfRange { .. })
+        ));
         assert!(matches!(
             edges_from_dense(2, &[1.0, 0.0, 0.0, 0.0]),
             Err(GraphError::Diagonal { .. })
@@ -401,7 +422,7 @@ mod tests {
 
     #[test]
     fn empty_graph_has_no_edges() {
-        let e = edges_from_csr(3, &[0, 0, 0, 0], &[], &[]).expect("valid");
+        let e = edges_from_csr::<u64, u32>(3, &[0, 0, 0, 0], &[], &[]).expect("valid");
         assert_eq!((e.n_edges(), e.max_neighbors), (0, 0));
         assert_eq!(
             Edges {
