@@ -54,7 +54,12 @@ pub(crate) fn run(args: MeasureArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Measures `command` in a fresh `bench measure` process; its output goes to `log`.
+///
+/// The file system is synced first, so each measured command starts with no dirty pages left
+/// by the one before (otherwise a tool that syncs its output, like our export's `syncfs`, would
+/// be charged for flushing the previous tool's files).
 pub(crate) fn measure(command: &[String], log: &Path) -> anyhow::Result<Measurement> {
+    nix::unistd::sync();
     let report = log.with_extension("measure.json");
     let log_file =
         std::fs::File::create(log).with_context(|| format!("cannot create {}", log.display()))?;
