@@ -11,6 +11,7 @@
 mod cache;
 pub mod csr_index;
 mod io;
+mod stripes;
 
 use std::ops::Range;
 use std::path::PathBuf;
@@ -140,6 +141,8 @@ pub struct GeneMatrix {
     indptr: Vec<u64>,
     column_index: Mutex<Option<Arc<ColumnIndex>>>,
     cache: Mutex<GeneCache>,
+    /// Column stripes of a dense matrix (`None` for sparse layouts).
+    stripes: Option<stripes::Stripes>,
     temp_dir: Option<PathBuf>,
     batch_entries: u64,
 }
@@ -152,14 +155,15 @@ impl GeneMatrix {
         n_vars: Option<u64>,
     ) -> Result<GeneMatrix, ReadError> {
         let b = store.as_ref();
-        let (layout, shape, dtype) = match require_kind(b, path, "an expression matrix")? {
+        let (layout, shape, dtype, chunks) = match require_kind(b, path, "an expression matrix")? {
             NodeKind::Array => {
                 let info = b.array_info(path)?;
                 let shape = match info.shape.as_slice() {
                     [r, c] => (*r, *c),
                     other => return Err(ReadError::shape(path, other, "a 2-D matrix")),
                 };
-                (Layout::Dense, shape, info.dtype)
+                let chunks = info.chunks.clone();
+                (Layout::Dense, shape, info.dtype, chunks)
             }
             NodeKind::Group => {
                 let enc = encoding_type(b, path)?;
@@ -175,7 +179,7 @@ impl GeneMatrix {
                     }
                 };
                 let dtype = b.array_info(&join(path, "data"))?.dtype;
-                (layout, sparse_shape(b, path)?, dtype)
+                (layout, sparse_shape(b, path)?, dtype, None)
             }
         };
         if !dtype.is_numeric() && dtype != DType::Bool {
@@ -207,10 +211,14 @@ impl GeneMatrix {
                 indptr
             }
         };
+        let (n_obs, n_vars) = (to_usize(path, shape.0)?, to_usize(path, shape.1)?);
+        let stripes = (layout == Layout::Dense)
+            .then(|| stripes::Stripes::new(n_obs, n_vars, dtype.size(), chunks.as_deref()));
         Ok(GeneMatrix {
             path: path.to_string(),
-            n_obs: to_usize(path, shape.0)?,
-            n_vars: to_usize(path, shape.1)?,
+            n_obs,
+            n_vars,
+            stripes,
             dtype,
             layout,
             indptr,
@@ -387,7 +395,10 @@ impl GeneMatrix {
         let b = self.store.as_ref();
         let (rows, values) = match self.layout {
             Layout::Dense => {
-                let values = b.read(&self.path, &[0..self.n_obs as u64, j as u64..j as u64 + 1])?;
+                let values = match &self.stripes {
+                    Some(stripes) => stripes.column(b, &self.path, j)?,
+                    None => b.read(&self.path, &[0..self.n_obs as u64, j as u64..j as u64 + 1])?,
+                };
                 return Ok(GeneColumn::Dense(values));
             }
             Layout::Csc => {

@@ -130,6 +130,21 @@ pub enum Values {
     F64(Vec<f64>),
 }
 
+/// The columns of `values`, a row-major matrix `width` columns wide, transposed a block of
+/// rows at a time so the rows being read stay in cache.
+fn transpose_rows<T: Copy>(values: &[T], width: usize) -> Vec<Vec<T>> {
+    const BLOCK_ROWS: usize = 256;
+    let width = width.max(1);
+    let rows = values.len() / width;
+    let mut columns: Vec<Vec<T>> = (0..width).map(|_| Vec::with_capacity(rows)).collect();
+    for block in values[..rows * width].chunks(BLOCK_ROWS * width) {
+        for (c, column) in columns.iter_mut().enumerate() {
+            column.extend(block.iter().skip(c).step_by(width).copied());
+        }
+    }
+    columns
+}
+
 /// Apply `$body` to the inner vector of a [`Values`], whatever its type.
 macro_rules! with_values {
     ($v:expr, $x:ident => $body:expr) => {
@@ -286,6 +301,23 @@ impl Values {
             Values::U64(v) => v.iter().map(|&x| i64::try_from(x).ok()).collect(),
             _ => None,
         }
+    }
+
+    /// These values read as a row-major matrix `width` columns wide, split into its columns
+    /// (a cache-blocked transpose; a trailing partial row is dropped).
+    #[must_use]
+    pub fn split_columns(&self, width: usize) -> Vec<Values> {
+        macro_rules! split {
+            ($($variant:ident),*) => {
+                match self {
+                    $(Values::$variant(v) => transpose_rows(v, width)
+                        .into_iter()
+                        .map(Values::$variant)
+                        .collect(),)*
+                }
+            };
+        }
+        split!(Bool, I8, I16, I32, I64, U8, U16, U32, U64, F16, F32, F64)
     }
 
     /// Keep only the elements at `indices` (in that order). Out-of-bounds indices are skipped.
