@@ -1,7 +1,7 @@
 //! The validated plan of an export: every input read and checked, every payload except the genes
 //! encoded, before the first byte is written (format.md §21.2).
 
-mod arrays;
+pub(crate) mod arrays;
 mod genes;
 pub(crate) mod obs;
 mod vectors;

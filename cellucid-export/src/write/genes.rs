@@ -11,6 +11,7 @@ use rayon::prelude::*;
 use super::files::FileWriter;
 use crate::error::ExportError;
 use crate::events::{ExportEvents, Stage};
+use crate::plan::arrays::Widen;
 use crate::plan::obs::{encode_continuous, EncodeError, Encoded};
 use crate::plan::{numeric, PlannedGenes};
 use crate::source::{ExportSource, GeneColumn, SourceError};
@@ -131,20 +132,61 @@ pub(crate) fn encode_gene(
         });
     }
     match column {
-        GeneColumn::Dense(values) => encode_continuous(values, bits)
-            .map(EncodedGene::from)
-            .map_err(|e| match e {
-                EncodeError::Quant(q) => gene_err(q),
-                EncodeError::Boolean => ExportError::Genes {
-                    message: "the expression matrix is boolean; convert it to a numeric type"
-                        .into(),
-                },
-            }),
+        GeneColumn::Dense(values) if bits.is_some() && compression.is_some() => {
+            // A mostly-zero dense column (a dense X of counts) is encoded as the sparse
+            // column it is: the same codes, gzip'd by the run encoder instead of deflating
+            // the dense bytes (never larger; see `cellucid_format::gzip::runs`).
+            numeric!(values, v => match nonzero_entries(v) {
+                Some((rows, stored)) => encode_sparse(&rows, &stored, n_cells, bits, compression).map_err(sparse_err),
+                None => encode_dense(values, bits, &gene_err),
+            },
+            bool _b => encode_dense(values, bits, &gene_err))
+        }
+        GeneColumn::Dense(values) => encode_dense(values, bits, &gene_err),
         GeneColumn::Sparse { n, rows, values } => {
             numeric!(values, v => encode_sparse(rows, v, *n, bits, compression).map_err(sparse_err),
             bool _b => Err(ExportError::Genes { message: "the expression matrix is boolean; convert it to a numeric type".into() }))
         }
     }
+}
+
+/// Largest share of non-zero entries at which a quantized dense gene goes through the sparse
+/// encoder.
+const DENSE_AS_SPARSE_MAX_DENSITY: f64 = 0.5;
+
+/// The rows and values of the non-zero entries of a dense column, when they are at most
+/// [`DENSE_AS_SPARSE_MAX_DENSITY`] of it. Zero is tested on the stored type, so `-0.0` counts
+/// as zero (it quantizes to the same code) and a tiny non-zero float stays stored.
+fn nonzero_entries<S: SourceValue + Widen>(values: &[S]) -> Option<(Vec<u32>, Vec<S>)> {
+    let nonzero = values.iter().filter(|v| v.widen() != 0.0).count();
+    if nonzero as f64 > DENSE_AS_SPARSE_MAX_DENSITY * values.len() as f64 {
+        return None;
+    }
+    let mut rows = Vec::with_capacity(nonzero);
+    let mut stored = Vec::with_capacity(nonzero);
+    for (row, &v) in values.iter().enumerate() {
+        if v.widen() != 0.0 {
+            rows.push(u32::try_from(row).ok()?);
+            stored.push(v);
+        }
+    }
+    Some((rows, stored))
+}
+
+/// Encodes a dense gene column as dense payload bytes.
+fn encode_dense(
+    values: &crate::source::Values,
+    bits: Option<Bits>,
+    gene_err: &dyn Fn(cellucid_quant::QuantError) -> ExportError,
+) -> Result<EncodedGene, ExportError> {
+    encode_continuous(values, bits)
+        .map(EncodedGene::from)
+        .map_err(|e| match e {
+            EncodeError::Quant(q) => gene_err(q),
+            EncodeError::Boolean => ExportError::Genes {
+                message: "the expression matrix is boolean; convert it to a numeric type".into(),
+            },
+        })
 }
 
 /// Runs `task` for genes `0..n` in parallel and returns the results in gene order. On failure
@@ -242,4 +284,114 @@ pub(crate) fn write_genes(
     })?;
     events.stage_finished(Stage::Genes);
     Ok(bounds)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::source::Values;
+
+    /// The payload bytes of an encoded gene, decompressed.
+    fn payload(gene: &EncodedGene) -> Vec<u8> {
+        match &gene.bytes {
+            GeneBytes::Plain(bytes) => bytes.clone(),
+            GeneBytes::Member { raw_len, member } => {
+                cellucid_format::gzip::decode_member_exact(member, *raw_len as usize).unwrap()
+            }
+        }
+    }
+
+    /// A dense gene encoded through the sparse path has exactly the payload and bounds of the
+    /// dense encoding: at every density, with NaN, -0.0 and values too small for float32.
+    #[test]
+    fn dense_genes_through_the_sparse_path_equal_the_dense_encoding() {
+        let n = 3_001;
+        for density in [0.0, 0.01, 0.3, 0.5, 0.51, 0.9, 1.0] {
+            let values: Vec<f64> = (0..n)
+                .map(|i| {
+                    let h = (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40;
+                    if (h % 1000) as f64 >= density * 1000.0 {
+                        if i % 7 == 0 {
+                            -0.0
+                        } else {
+                            0.0
+                        }
+                    } else if i % 97 == 0 {
+                        f64::NAN
+                    } else if i % 89 == 0 {
+                        1e-30
+                    } else {
+                        (h % 5000) as f64 / 37.0
+                    }
+                })
+                .collect();
+            let column = Values::F64(values);
+            for bits in [Bits::U8, Bits::U16] {
+                let ours = encode_gene(
+                    "g",
+                    &GeneColumn::Dense(column.clone()),
+                    n,
+                    Some(bits),
+                    Some(6),
+                );
+                let ours = ours.unwrap();
+                let dense = EncodedGene::from(encode_continuous(&column, Some(bits)).ok().unwrap());
+                assert_eq!(
+                    payload(&ours),
+                    payload(&dense),
+                    "density {density} {bits:?}"
+                );
+                assert_eq!(ours.bounds, dense.bounds, "density {density} {bits:?}");
+                // Below the threshold the sparse path ran: a finished member, not plain bytes.
+                if density < DENSE_AS_SPARSE_MAX_DENSITY {
+                    assert!(
+                        matches!(ours.bytes, GeneBytes::Member { .. }),
+                        "density {density}"
+                    );
+                }
+            }
+        }
+    }
+
+    /// A value float32 cannot hold is refused the same way, naming the same cells.
+    #[test]
+    fn refusals_name_the_same_cells_on_both_paths() {
+        let mut values = vec![0.0f64; 1_000];
+        values[10] = 2.0;
+        values[356] = 1e-50;
+        values[623] = 1e-50;
+        let column = Values::F64(values);
+        let gene_err = |source| ExportError::Gene {
+            name: "g".into(),
+            source,
+        };
+        let ours = encode_gene(
+            "g",
+            &GeneColumn::Dense(column.clone()),
+            1_000,
+            Some(Bits::U8),
+            Some(6),
+        );
+        let dense = encode_dense(&column, Some(Bits::U8), &gene_err);
+        let (ours, dense) = (
+            ours.err().unwrap().to_string(),
+            dense.err().unwrap().to_string(),
+        );
+        assert_eq!(ours, dense);
+        assert!(ours.contains("356"), "{ours}");
+    }
+
+    #[test]
+    fn nonzero_entries_stop_at_half_the_column() {
+        assert_eq!(
+            nonzero_entries(&[0.0f32, 2.0, -0.0, 0.0]),
+            Some((vec![1], vec![2.0]))
+        );
+        assert_eq!(
+            nonzero_entries(&[0i32, 2, 3, 0]),
+            Some((vec![1, 2], vec![2, 3]))
+        );
+        assert_eq!(nonzero_entries(&[1u8, 2, 3, 0]), None);
+    }
 }
