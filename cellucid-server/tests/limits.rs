@@ -229,41 +229,42 @@ async fn refused_host_and_unknown_post_bodies_are_drained() {
     server.shutdown().await;
 }
 
+/// Sends `request` (a head and an incomplete body) on a new connection and reads the answer
+/// until the server closes; returns it with the time from the write to the close.
+async fn send_stalled(addr: SocketAddr, request: String) -> (Raw, Duration) {
+    let mut stream = TcpStream::connect(addr).await.expect("connect");
+    let started = Instant::now();
+    stream.write_all(request.as_bytes()).await.expect("write");
+    let reply = read_to_close(&mut stream)
+        .await
+        .expect("an answer, then close");
+    (reply, started.elapsed())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slow_event_body_gets_408_and_the_connection_closes() {
     let server = start(short_timeouts(), Duration::ZERO).await;
-    let mut stream = TcpStream::connect(server.addr()).await.expect("connect");
     let head = format!(
         "POST /_cellucid/events HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"viewerId\"",
         server.addr().port()
     );
-    let started = Instant::now();
-    stream.write_all(head.as_bytes()).await.expect("write");
-    let reply = read_to_close(&mut stream)
-        .await
-        .expect("an answer, then close");
+    let (reply, waited) = send_stalled(server.addr(), head).await;
     assert_eq!(reply.status, 408);
     assert!(String::from_utf8_lossy(&reply.body).starts_with("Request body did not arrive within"));
     assert_eq!(reply.header("connection"), Some("close"));
-    assert!(started.elapsed() < Duration::from_secs(5));
+    assert!(waited < Duration::from_secs(5));
     server.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stalled_body_of_a_refusal_is_drained_for_a_bounded_time() {
     let server = start(short_timeouts(), Duration::ZERO).await;
-    let mut stream = TcpStream::connect(server.addr()).await.expect("connect");
     let head = format!(
         "POST /elsewhere HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Length: 100000\r\n\r\nonly a few bytes",
         server.addr().port()
     );
-    let started = Instant::now();
-    stream.write_all(head.as_bytes()).await.expect("write");
-    let reply = read_to_close(&mut stream)
-        .await
-        .expect("an answer, then close");
+    let (reply, waited) = send_stalled(server.addr(), head).await;
     assert_eq!(reply.status, 404);
-    let waited = started.elapsed();
     assert!(
         waited >= Duration::from_millis(300),
         "answered after {waited:?}: the body was not drained"
