@@ -155,6 +155,100 @@ where
     I: Copy + TryInto<usize>,
 {
     check_cells(n)?;
+    match edges_of_canonical_csr(n, indptr, indices, data) {
+        Some(edges) => Ok(edges),
+        None => edges_by_sorting(n, indptr, indices, data),
+    }
+}
+
+/// The fast path of [`edges_from_csr`] for a valid graph in canonical CSR (columns strictly
+/// ascending in every row, as scipy and scanpy write it): the edges come straight from the
+/// upper triangle in row order, and each lower entry `(r, c)` is checked against `(c, r)` by
+/// a binary search in row `c`; no copy of the triangles is made (at 1M cells and 30M stored
+/// entries that saves ~500 MiB). `None` at the first thing it does not accept (anything
+/// malformed, refused or asymmetric, or a row not strictly ascending): the caller then runs
+/// [`edges_by_sorting`], which accepts or names the first offending entry exactly as before.
+///
+/// Accepting is exact: every entry is valid, no row holds a column twice, every lower entry
+/// has an equal mirror above the diagonal, and the lower entries are as many as the upper
+/// ones, so mirroring is a bijection and the graph is symmetric.
+fn edges_of_canonical_csr<P, I>(
+    n: usize,
+    indptr: &[P],
+    indices: &[I],
+    data: &[f64],
+) -> Option<Edges>
+where
+    P: Copy + TryInto<usize>,
+    I: Copy + TryInto<usize>,
+{
+    if indptr.len() != n + 1 || indices.len() != data.len() {
+        return None;
+    }
+    let offset = |k: usize| -> Option<usize> { indptr.get(k).and_then(|&p| p.try_into().ok()) };
+    let column = |k: usize| -> Option<usize> { indices.get(k).and_then(|&c| c.try_into().ok()) };
+    if offset(0)? != 0 || offset(n)? != indices.len() {
+        return None;
+    }
+    let mut edges = Edges {
+        n_cells: n,
+        ..Default::default()
+    };
+    let mut degree = vec![0_usize; n];
+    let mut lower = 0_usize;
+    for row in 0..n {
+        let (start, end) = (offset(row)?, offset(row + 1)?);
+        if start > end || end > indices.len() {
+            return None;
+        }
+        let mut previous: Option<usize> = None;
+        for k in start..end {
+            let c = column(k)?;
+            let w = data[k];
+            if c >= n || c == row || !w.is_finite() || w <= 0.0 || previous >= Some(c) {
+                return None;
+            }
+            previous = Some(c);
+            if c > row {
+                // n ≤ 2^32 (checked by the caller), so both fit u32.
+                edges.src.push(row as u32);
+                edges.dst.push(c as u32);
+                edges.weights.push(w);
+                degree[row] += 1;
+                degree[c] += 1;
+            } else {
+                // Row c < row was already checked: in range and strictly ascending.
+                let (c_start, c_end) = (offset(c)?, offset(c + 1)?);
+                let mirror = indices[c_start..c_end]
+                    .binary_search_by(|&x| x.try_into().unwrap_or(usize::MAX).cmp(&row))
+                    .ok()?;
+                if data[c_start + mirror] != w {
+                    return None;
+                }
+                lower += 1;
+            }
+        }
+    }
+    if lower != edges.src.len() {
+        return None;
+    }
+    edges.max_neighbors = degree.into_iter().max().unwrap_or(0);
+    Some(edges)
+}
+
+/// The general path of [`edges_from_csr`]: validates every entry in row order, then sorts
+/// copies of both triangles to find duplicates and compare them; its errors name the first
+/// offending entry.
+fn edges_by_sorting<P, I>(
+    n: usize,
+    indptr: &[P],
+    indices: &[I],
+    data: &[f64],
+) -> Result<Edges, GraphError>
+where
+    P: Copy + TryInto<usize>,
+    I: Copy + TryInto<usize>,
+{
     if indptr.len() != n + 1 {
         return Err(GraphError::Malformed {
             detail: format!(
@@ -306,6 +400,71 @@ pub fn edges_from_dense(n: usize, values: &[f64]) -> Result<Edges, GraphError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// A random symmetric graph on `n` cells in canonical CSR, then one `mutation` (0 = none).
+    fn graph(
+        n: usize,
+        pairs: &[(usize, usize, u8)],
+        mutation: u8,
+        at: usize,
+    ) -> (Vec<u64>, Vec<u32>, Vec<f64>) {
+        let mut rows: Vec<Vec<(u32, f64)>> = vec![Vec::new(); n];
+        for &(a, b, w) in pairs {
+            let (a, b) = (a % n, b % n);
+            if a != b && !rows[a].iter().any(|e| e.0 == b as u32) {
+                let w = f64::from(w) / 8.0 + 0.125;
+                rows[a].push((b as u32, w));
+                rows[b].push((a as u32, w));
+            }
+        }
+        rows.iter_mut().for_each(|r| r.sort_by_key(|e| e.0));
+        let row = at % n;
+        match mutation {
+            1 if rows[row].len() >= 2 => rows[row].swap(0, 1), // unsorted row
+            2 if !rows[row].is_empty() => rows[row][0].1 *= 2.0, // asymmetric value
+            3 if !rows[row].is_empty() => {
+                rows[row].remove(0); // missing mirror
+            }
+            4 if !rows[row].is_empty() => {
+                let e = rows[row][0];
+                rows[row].insert(0, e); // duplicate
+            }
+            5 => rows[row].insert(0, (row as u32, 1.0)), // diagonal
+            6 if !rows[row].is_empty() => rows[row][0].1 = 0.0, // stored zero
+            7 if !rows[row].is_empty() => rows[row][0].0 = n as u32, // out of range
+            _ => {}
+        }
+        let mut indptr = vec![0u64];
+        let (mut indices, mut data) = (Vec::new(), Vec::new());
+        for r in &rows {
+            indices.extend(r.iter().map(|e| e.0));
+            data.extend(r.iter().map(|e| e.1));
+            indptr.push(indices.len() as u64);
+        }
+        (indptr, indices, data)
+    }
+
+    proptest! {
+        /// The fast path changes nothing: the same edges, or the same first error, as
+        /// sorting both triangles.
+        #[test]
+        fn fast_path_agrees_with_sorting(
+            n in 1usize..40,
+            pairs in proptest::collection::vec((0usize..40, 0usize..40, any::<u8>()), 0..120),
+            mutation in 0u8..8,
+            at in 0usize..40,
+        ) {
+            let (indptr, indices, data) = graph(n, &pairs, mutation, at);
+            prop_assert_eq!(
+                edges_from_csr(n, &indptr, &indices, &data),
+                edges_by_sorting(n, &indptr, &indices, &data)
+            );
+            if mutation == 0 {
+                prop_assert!(edges_of_canonical_csr(n, &indptr, &indices, &data).is_some());
+            }
+        }
+    }
 
     /// CSR of a symmetric 4-cell graph: 0–1 (0.5), 0–3 (2.0), 1–2 (1.0); rows unsorted.
     fn sample() -> (Vec<usize>, Vec<usize>, Vec<f64>) {
