@@ -90,13 +90,37 @@ impl Scatter {
         genes: &[u32],
         value_bytes: &[u8],
     ) -> std::io::Result<()> {
-        let vs = self.value_size;
+        // The value width as a constant, so each value is one fixed-size store instead of a
+        // `memmove` call (that call was 5 % of an export's CPU).
+        match self.value_size {
+            1 => self.scatter::<1>(first_row, indptr, genes, value_bytes),
+            2 => self.scatter::<2>(first_row, indptr, genes, value_bytes),
+            4 => self.scatter::<4>(first_row, indptr, genes, value_bytes),
+            8 => self.scatter::<8>(first_row, indptr, genes, value_bytes),
+            _ => Err(std::io::Error::other(format!(
+                "unsupported value size {}",
+                self.value_size
+            ))),
+        }
+    }
+
+    fn scatter<const VS: usize>(
+        &mut self,
+        first_row: u64,
+        indptr: &[u64],
+        genes: &[u32],
+        value_bytes: &[u8],
+    ) -> std::io::Result<()> {
+        let values = value_bytes.chunks_exact(VS);
+        let mut entries = genes.iter().zip(values);
         for (r, w) in indptr.windows(2).enumerate() {
             let row = u32::try_from(first_row + r as u64).unwrap_or(u32::MAX);
-            for k in w[0] as usize..w[1] as usize {
-                let gene = genes[k] as usize;
+            for (&gene, value) in entries.by_ref().take((w[1] - w[0]) as usize) {
+                let gene = gene as usize;
+                let mut bytes = [0u8; VS];
+                bytes.copy_from_slice(value);
                 self.rows[gene].push(row);
-                self.values[gene].extend_from_slice(&value_bytes[k * vs..(k + 1) * vs]);
+                self.values[gene].extend_from_slice(&bytes);
                 if self.rows[gene].len() >= self.cap {
                     self.flush(gene)?;
                 }
