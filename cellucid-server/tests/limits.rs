@@ -99,6 +99,11 @@ async fn read_to_close(stream: &mut TcpStream) -> std::io::Result<Raw> {
     tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut all))
         .await
         .map_err(|_| std::io::Error::other("the server did not close the connection"))??;
+    parse_response(&all)
+}
+
+/// Splits a raw HTTP/1.1 response into status, lower-cased headers and body.
+fn parse_response(all: &[u8]) -> std::io::Result<Raw> {
     let end = all
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
@@ -145,30 +150,14 @@ async fn send_big(addr: SocketAddr, head: String, body_len: usize) -> (Raw, bool
     let wrote_all = writing.await.map(|r| r.is_ok()).unwrap_or(false);
     let read_ok = matches!(read, Ok(Ok(_)));
     assert!(read_ok, "reading the answer failed: {read:?}");
-    let text = all;
-    let end = text
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .expect("a complete response head");
-    let head = String::from_utf8_lossy(&text[..end]).into_owned();
-    let mut lines = head.split("\r\n");
-    let status = lines
-        .next()
-        .and_then(|l| l.split(' ').nth(1))
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
-        .collect();
-    (
-        Raw {
-            status,
-            headers,
-            body: text[end + 4..].to_vec(),
-        },
-        wrote_all,
-    )
+    let reply = parse_response(&all).expect("a complete response");
+    (reply, wrote_all)
+}
+
+/// Asserts a refusal's status and exact text body.
+fn assert_refusal(reply: &Raw, status: u16, body: &str) {
+    assert_eq!(reply.status, status);
+    assert_eq!(String::from_utf8_lossy(&reply.body), body);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -181,11 +170,7 @@ async fn oversized_event_body_is_drained_then_refused() {
         addr.port()
     );
     let (reply, wrote_all) = send_big(addr, head, len).await;
-    assert_eq!(reply.status, 413);
-    assert_eq!(
-        String::from_utf8_lossy(&reply.body),
-        "Request body exceeds the 1048576-byte limit"
-    );
+    assert_refusal(&reply, 413, "Request body exceeds the 1048576-byte limit");
     assert_eq!(reply.header("connection"), Some("close"));
     assert!(wrote_all, "the client could not send its whole body: the server reset the connection instead of draining it");
     server.shutdown().await;
@@ -201,21 +186,17 @@ async fn refused_host_and_unknown_post_bodies_are_drained() {
         addr.port()
     );
     let (reply, wrote_all) = send_big(addr, foreign, len).await;
-    assert_eq!(reply.status, 421);
-    assert_eq!(
-        String::from_utf8_lossy(&reply.body),
-        "Host header does not name this server"
-    );
+    assert_refusal(&reply, 421, "Host header does not name this server");
     assert!(wrote_all, "421: body not drained");
     let elsewhere = format!(
         "POST /var/0.values.f32 HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Length: {len}\r\n\r\n",
         addr.port()
     );
     let (reply, wrote_all) = send_big(addr, elsewhere, len).await;
-    assert_eq!(reply.status, 404);
-    assert_eq!(
-        String::from_utf8_lossy(&reply.body),
-        "POST not supported for path: /var/0.values.f32"
+    assert_refusal(
+        &reply,
+        404,
+        "POST not supported for path: /var/0.values.f32",
     );
     assert_eq!(reply.header("connection"), Some("close"));
     assert!(wrote_all, "404: body not drained");
