@@ -12,6 +12,7 @@ mod cache;
 pub mod csr_index;
 mod io;
 mod stripes;
+pub use stripes::DEFAULT_STRIPE_CACHE_BYTES;
 
 use std::ops::Range;
 use std::path::PathBuf;
@@ -141,8 +142,10 @@ pub struct GeneMatrix {
     indptr: Vec<u64>,
     column_index: Mutex<Option<Arc<ColumnIndex>>>,
     cache: Mutex<GeneCache>,
-    /// Column stripes of a dense matrix (`None` for sparse layouts).
+    /// Column stripes of a dense matrix (`None` for sparse layouts, or when disabled).
     stripes: Option<stripes::Stripes>,
+    /// Chunk shape of a dense matrix, when chunked.
+    chunks: Option<Vec<u64>>,
     temp_dir: Option<PathBuf>,
     batch_entries: u64,
 }
@@ -212,13 +215,21 @@ impl GeneMatrix {
             }
         };
         let (n_obs, n_vars) = (to_usize(path, shape.0)?, to_usize(path, shape.1)?);
-        let stripes = (layout == Layout::Dense)
-            .then(|| stripes::Stripes::new(n_obs, n_vars, dtype.size(), chunks.as_deref()));
+        let stripes = (layout == Layout::Dense).then(|| {
+            stripes::Stripes::new(
+                n_obs,
+                n_vars,
+                dtype.size(),
+                chunks.as_deref(),
+                DEFAULT_STRIPE_CACHE_BYTES,
+            )
+        });
         Ok(GeneMatrix {
             path: path.to_string(),
             n_obs,
             n_vars,
             stripes,
+            chunks,
             dtype,
             layout,
             indptr,
@@ -249,6 +260,29 @@ impl GeneMatrix {
     pub fn with_cache_bytes(self, bytes: usize) -> GeneMatrix {
         if let Ok(mut c) = self.cache.lock() {
             *c = GeneCache::new(bytes);
+        }
+        self
+    }
+
+    /// Set the byte budget of the decoded column stripes a dense matrix keeps for the next
+    /// genes (default [`DEFAULT_STRIPE_CACHE_BYTES`]; no effect on sparse matrices).
+    ///
+    /// Stripes pay off when genes are read in order (an export): each chunk is decoded once.
+    /// For random single-gene access (a server) a stripe is rarely reused, and concurrent
+    /// requests would each hold one: `0` reads just the asked column (the same chunks are
+    /// decoded, one at a time through the reader's chunk cache).
+    #[must_use]
+    pub fn with_stripe_cache_bytes(mut self, bytes: usize) -> GeneMatrix {
+        if self.layout == Layout::Dense {
+            self.stripes = (bytes > 0).then(|| {
+                stripes::Stripes::new(
+                    self.n_obs,
+                    self.n_vars,
+                    self.dtype.size(),
+                    self.chunks.as_deref(),
+                    bytes,
+                )
+            });
         }
         self
     }

@@ -161,7 +161,13 @@ impl AnnDataDataset {
         let genes = if has_x {
             // The server caches encoded payloads itself (byte-bounded by `--cache-mb`); a second
             // cache of decoded genes in the adapter would only double the memory.
-            let matrix = adata.matrix(MatrixSource::X)?.with_cache_bytes(0);
+            // Genes are asked for at random: no decoded-gene cache (the server's payload
+            // cache is the one budget) and no column stripes of a dense X (one per concurrent
+            // request, rarely reused).
+            let matrix = adata
+                .matrix(MatrixSource::X)?
+                .with_cache_bytes(0)
+                .with_stripe_cache_bytes(0);
             let names = adata.var_names()?;
             let mut seen = std::collections::HashSet::new();
             for name in &names {

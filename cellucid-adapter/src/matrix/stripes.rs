@@ -9,7 +9,7 @@
 //! Here a gene's whole stripe is read once (one hyperslab of `n_obs` × stripe-width, every
 //! chunk decoded once), kept in a small LRU of stripes, and the genes of the stripe are cut
 //! out of it (the stripe is transposed into columns once, when read). Genes requested in order, or by a few threads each working through its own
-//! range, decode `X` about once. Memory: at most [`STRIPE_CACHE_BYTES`] of decoded stripes
+//! range, decode `X` about once. Memory: at most the cache budget of decoded stripes
 //! (always at least one stripe).
 
 use std::collections::VecDeque;
@@ -20,8 +20,9 @@ use crate::backend::Backend;
 use crate::error::ReadError;
 use crate::values::Values;
 
-/// Byte budget of the decoded stripes kept for the next genes.
-pub(crate) const STRIPE_CACHE_BYTES: usize = 64 << 20;
+/// Default byte budget of the decoded stripes kept for the next genes
+/// ([`GeneMatrix::with_stripe_cache_bytes`](super::GeneMatrix::with_stripe_cache_bytes)).
+pub const DEFAULT_STRIPE_CACHE_BYTES: usize = 64 << 20;
 
 /// Largest decoded stripe (unless one column alone is larger). Chunks wider than this many
 /// bytes of columns (e.g. whole-row chunks) are read in equal parts of a chunk, each part
@@ -47,6 +48,7 @@ impl Stripes {
         n_vars: usize,
         element_size: usize,
         chunks: Option<&[u64]>,
+        cache_bytes: usize,
     ) -> Stripes {
         let row_bytes = n_obs.max(1).saturating_mul(element_size.max(1));
         let budget = (MAX_STRIPE_BYTES / row_bytes).max(1);
@@ -64,7 +66,7 @@ impl Stripes {
             width,
             n_obs,
             n_vars,
-            capacity: (STRIPE_CACHE_BYTES / stripe_bytes.max(1)).max(1),
+            capacity: (cache_bytes / stripe_bytes.max(1)).max(1),
             cached: Mutex::new(VecDeque::new()),
         }
     }
@@ -142,20 +144,55 @@ mod tests {
 
     #[test]
     fn widths_follow_chunks_or_a_byte_budget() {
-        assert_eq!(Stripes::new(100, 50, 4, Some(&[10, 8])).width(), 8);
-        assert_eq!(Stripes::new(100, 5, 4, Some(&[10, 8])).width(), 5);
-        assert_eq!(Stripes::new(100, 50, 4, Some(&[10, 0])).width(), 1);
+        assert_eq!(
+            Stripes::new(100, 50, 4, Some(&[10, 8]), DEFAULT_STRIPE_CACHE_BYTES).width(),
+            8
+        );
+        assert_eq!(
+            Stripes::new(100, 5, 4, Some(&[10, 8]), DEFAULT_STRIPE_CACHE_BYTES).width(),
+            5
+        );
+        assert_eq!(
+            Stripes::new(100, 50, 4, Some(&[10, 0]), DEFAULT_STRIPE_CACHE_BYTES).width(),
+            1
+        );
         // Unchunked: 32 MiB / (1M rows × 4 bytes) = 8 columns.
-        assert_eq!(Stripes::new(1 << 20, 50, 4, None).width(), 8);
-        assert_eq!(Stripes::new(1 << 30, 50, 4, None).width(), 1);
+        assert_eq!(
+            Stripes::new(1 << 20, 50, 4, None, DEFAULT_STRIPE_CACHE_BYTES).width(),
+            8
+        );
+        assert_eq!(
+            Stripes::new(1 << 30, 50, 4, None, DEFAULT_STRIPE_CACHE_BYTES).width(),
+            1
+        );
         // Whole-row chunks of 2,000 columns at 1M rows: parts of 2000 / 250 = 8 columns.
         assert_eq!(
-            Stripes::new(1 << 20, 2_000, 4, Some(&[64, 2_000])).width(),
+            Stripes::new(
+                1 << 20,
+                2_000,
+                4,
+                Some(&[64, 2_000]),
+                DEFAULT_STRIPE_CACHE_BYTES
+            )
+            .width(),
             8
         );
         // 30 columns in a 8-column budget: four parts of 7.
-        assert_eq!(Stripes::new(1 << 20, 2_000, 4, Some(&[64, 30])).width(), 7);
-        assert_eq!(Stripes::new(0, 0, 4, None).width(), 1);
+        assert_eq!(
+            Stripes::new(
+                1 << 20,
+                2_000,
+                4,
+                Some(&[64, 30]),
+                DEFAULT_STRIPE_CACHE_BYTES
+            )
+            .width(),
+            7
+        );
+        assert_eq!(
+            Stripes::new(0, 0, 4, None, DEFAULT_STRIPE_CACHE_BYTES).width(),
+            1
+        );
     }
 
     /// A row-major `rows × cols` i32 matrix (value = 1000·row + column) answering hyperslab
@@ -226,7 +263,13 @@ mod tests {
                 cols,
                 reads: Default::default(),
             };
-            let stripes = Stripes::new(37, cols as usize, 4, Some(&[8, chunk_cols]));
+            let stripes = Stripes::new(
+                37,
+                cols as usize,
+                4,
+                Some(&[8, chunk_cols]),
+                DEFAULT_STRIPE_CACHE_BYTES,
+            );
             let check = |j: usize| {
                 let want: Vec<i32> = (0..37).map(|r| (1000 * r + j) as i32).collect();
                 assert_eq!(
@@ -271,7 +314,13 @@ mod tests {
     #[test]
     fn the_cache_keeps_the_most_recent_stripes_within_budget() {
         // 1M rows × 4 bytes × 4 columns = 16 MiB a stripe: four fit 64 MiB.
-        let s = Stripes::new(1 << 20, 64, 4, Some(&[1 << 10, 4]));
+        let s = Stripes::new(
+            1 << 20,
+            64,
+            4,
+            Some(&[1 << 10, 4]),
+            DEFAULT_STRIPE_CACHE_BYTES,
+        );
         assert_eq!(s.width(), 4);
         assert_eq!(s.capacity, 4);
         for stripe in 0..6 {
