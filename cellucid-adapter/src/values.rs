@@ -306,7 +306,7 @@ impl Values {
     /// These values read as a row-major matrix `width` columns wide, split into its columns
     /// (a cache-blocked transpose; a trailing partial row is dropped).
     #[must_use]
-    pub fn split_columns(&self, width: usize) -> Vec<Values> {
+    pub(crate) fn split_columns(&self, width: usize) -> Vec<Values> {
         macro_rules! split {
             ($($variant:ident),*) => {
                 match self {

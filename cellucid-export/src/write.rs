@@ -103,8 +103,8 @@ fn edges_payloads(e: &crate::math::Edges) -> (Vec<u8>, Vec<u8>) {
     }
 }
 
-/// Writes the whole export into `stage` (an empty directory) and checks it, one stage after
-/// the other. [`crate::export`] runs the same parts, with the gene source prepared beside the
+/// Writes the whole export into `stage` (an empty directory), checks it and makes it durable,
+/// one stage after the other. [`crate::export`] runs the same parts, with the gene source prepared beside the
 /// plan and the non-gene payloads.
 ///
 /// # Errors
@@ -119,7 +119,11 @@ pub fn write_stage(
     let files = FileWriter::new(stage, plan.options.compression, events);
     write_payloads(plan, &files, events)?;
     let var = write_gene_stage(plan, source, &files, events)?;
-    finish_stage(plan, stage, &files, created_at, var, events)
+    let stats = finish_stage(plan, stage, &files, created_at, var, events)?;
+    // Files are no longer synced one by one: make the stage durable before the caller
+    // publishes it, as `crate::export` does.
+    sync_stage(stage, &files)?;
+    Ok(stats)
 }
 
 /// Writes every payload except the genes: points, obs fields, connectivity, vector fields.

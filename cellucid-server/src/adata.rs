@@ -6,6 +6,7 @@
 mod convert;
 mod documents;
 mod gene;
+pub(crate) use gene::GZIP_LEVEL;
 
 use std::collections::BTreeMap;
 use std::path::Path;

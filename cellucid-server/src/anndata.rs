@@ -3,6 +3,7 @@
 
 mod cache;
 
+use crate::adata::GZIP_LEVEL;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -19,21 +20,13 @@ use crate::virtual_dataset::{VirtualDataset, VirtualFile};
 /// 128 MiB holds roughly 1,500 gzip'd genes of a 100,000-cell, 11 %-dense atlas.
 pub const DEFAULT_CACHE_BYTES: u64 = 128 * 1024 * 1024;
 
-/// gzip level of bodies the server compresses itself (server.md §4.7 allows any valid member).
-const GZIP_LEVEL: u32 = 6;
 /// zstd level of bodies compressed for clients that accept zstd.
 const ZSTD_LEVEL: i32 = 3;
 
-/// A single-member gzip (fixed header, mtime 0, OS 255).
+/// A single-member gzip with the reference writer's header (format.md §19).
+/// Level: the one the gene members name, [`GZIP_LEVEL`] (server.md §4.7 allows any valid member).
 pub(crate) fn gzip(data: &[u8]) -> Bytes {
-    use std::io::Write;
-    let mut encoder = flate2::GzBuilder::new().operating_system(255).write(
-        Vec::with_capacity(data.len() / 2 + 64),
-        flate2::Compression::new(GZIP_LEVEL),
-    );
-    // Writing into a Vec cannot fail.
-    let _ = encoder.write_all(data);
-    Bytes::from(encoder.finish().unwrap_or_default())
+    Bytes::from(cellucid_format::gzip::encode_member(data, GZIP_LEVEL))
 }
 
 fn zstd_compress(data: &[u8]) -> Bytes {

@@ -48,13 +48,16 @@ pub(crate) fn inflate_zlib(data: &[u8]) -> Result<Vec<u8>> {
             }
             Err(DecompressionError::InsufficientSpace) => {
                 return Err(Error::DecompressionError(format!(
-                    "DEFLATE: a {}-byte chunk decodes to more than {limit} bytes",
+                    "DEFLATE: a {}-byte chunk decodes to more than {limit} bytes; the file is \
+                     damaged: re-write it from its source (e.g. anndata's write_h5ad)",
                     data.len()
                 )))
             }
             Err(DecompressionError::BadData) => {
                 return Err(Error::DecompressionError(
-                    "DEFLATE decompression failed: corrupt stream or Adler-32 mismatch".into(),
+                    "DEFLATE decompression failed (corrupt stream or Adler-32 mismatch); the file \
+                     is damaged: re-write it from its source (e.g. anndata's write_h5ad)"
+                        .into(),
                 ))
             }
         }

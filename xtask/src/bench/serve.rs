@@ -143,7 +143,7 @@ pub(crate) fn run(args: BenchServeArgs) -> anyhow::Result<ExitCode> {
             "throughput (req/s)",
             &format!("{:.1}", rps(&ours)),
             &format!("{:.1}", rps(r)),
-            &format!("{:.0}× more", rps(&ours) / rps(r).max(1e-9)),
+            &more_or_fewer(rps(&ours) / rps(r).max(1e-9)),
         ),
         None => print_row(
             "throughput (req/s)",
@@ -353,4 +353,24 @@ fn percentile(values: &[f64], p: f64) -> f64 {
     v.sort_by(f64::total_cmp);
     let rank = ((p / 100.0) * (v.len() - 1) as f64).round() as usize;
     v[rank.min(v.len() - 1)]
+}
+
+/// "N× more" for a ratio ≥ 1, else "N× fewer" (so a slower server never reads "0× more").
+fn more_or_fewer(ratio: f64) -> String {
+    if ratio >= 1.0 {
+        format!("{ratio:.0}× more")
+    } else {
+        format!("{:.1}× fewer", 1.0 / ratio.max(1e-9))
+    }
+}
+
+#[cfg(test)]
+mod ratio_tests {
+    use super::more_or_fewer;
+
+    #[test]
+    fn ratios_below_one_read_as_fewer() {
+        assert_eq!(more_or_fewer(19_000.0), "19000× more");
+        assert_eq!(more_or_fewer(0.5), "2.0× fewer");
+    }
 }
