@@ -26,10 +26,12 @@
 //! and every output is checked by inflating it with flate2 in the tests.
 //!
 //! **When to use it.** [`encode_column_member`] uses this encoder alone when the column is
-//! sparse enough ([`RUNS_ONLY_MAX_DENSITY`], measured against zlib level 6), and above that
-//! density also runs the general encoder ([`encode_payload_member`]: libdeflate, plus stock
-//! zlib for payloads up to [`super::ZLIB_CHECK_MAX_BYTES`]) on the dense bytes and keeps the
-//! smaller member.
+//! sparse enough ([`RUNS_ONLY_MAX_DENSITY`], measured against zlib level 6) or, for 8-bit
+//! codes, rich in distinct codes ([`RUNS_ONLY_MAX_DENSITY_U8_RICH`], and at any density for
+//! atlas-sized columns without a dominant stored code: [`RICH_RUNS_ONLY_MIN_BYTES`]);
+//! otherwise it also runs the general encoder ([`encode_payload_member`]: libdeflate, plus
+//! stock zlib for payloads up to [`super::ZLIB_CHECK_MAX_BYTES`]) on the dense bytes and keeps
+//! the smaller member.
 
 mod bits;
 mod crc;
@@ -107,14 +109,36 @@ pub enum EncoderChoice {
 }
 
 /// Density up to which an 8-bit column with many distinct codes is still encoded by the run
-/// encoder alone: measured smaller than zlib level 6 up to 90 % density on log-normalised
-/// genes (`benches/gzip_runs/README.md`), so only columns with few distinct codes (where
-/// zlib finds long repeats of code patterns) need the general encoder as well.
+/// encoder alone, whatever its size: measured smaller than zlib level 6 up to 90 % density on
+/// log-normalised genes (`benches/gzip_runs/README.md`), so only columns with few distinct
+/// codes (where zlib finds long repeats of code patterns) need the general encoder as well.
+/// Above it, see [`RICH_RUNS_ONLY_MIN_BYTES`].
 pub const RUNS_ONLY_MAX_DENSITY_U8_RICH: f64 = 0.5;
 
 /// Distinct stored codes from which an 8-bit column counts as "rich" (see
 /// [`RUNS_ONLY_MAX_DENSITY_U8_RICH`]).
 pub const RICH_DISTINCT_CODES: usize = 32;
+
+/// Dense payload size (bytes) from which a rich 8-bit column above
+/// [`RUNS_ONLY_MAX_DENSITY_U8_RICH`] is also encoded by the run encoder alone, provided no
+/// stored code fills more than [`RICH_MAX_CODE_SHARE`] of the rows.
+///
+/// **Why.** Such a gene (highly expressed, log-normalised: 50–100 % stored, hundreds of codes)
+/// is close to independent bytes, and the run encoder's single Huffman block is then smaller
+/// than zlib level 6 at every density measured: 43 of the 2,000 genes of make_synth 100k × 2k
+/// (51–95 % density) came out 0.5–10 % smaller than zlib and than libdeflate, and the synthetic
+/// genes of `tests/gzip_runs_size.rs` at 70–100 %. Running both general encoders on them
+/// anyway was 12 % of the export's CPU. Below this size the general encoders still run (they
+/// cost a few milliseconds), because there the dynamic block header weighs more: on 700-row
+/// golden genes zlib won by a few bytes.
+pub const RICH_RUNS_ONLY_MIN_BYTES: usize = 64 << 10;
+
+/// Largest share of the rows one stored code may fill for a dense rich column to be encoded
+/// by the run encoder alone ([`RICH_RUNS_ONLY_MIN_BYTES`]). A column with a dominant stored
+/// code (scaled data, where every zero count became the same non-zero value) has long runs the
+/// run encoder writes as literals and zlib as matches: on the golden scaled genes zlib was up
+/// to 20 % smaller.
+pub const RICH_MAX_CODE_SHARE: f64 = 0.25;
 
 /// What [`encode_column_member`] does for `nnz` stored entries out of `n_rows`.
 pub fn choose_encoder(nnz: usize, n_rows: usize) -> EncoderChoice {
@@ -125,28 +149,39 @@ pub fn choose_encoder(nnz: usize, n_rows: usize) -> EncoderChoice {
     }
 }
 
-/// [`choose_encoder`], refined by the column's code width and its number of distinct codes.
+/// [`choose_encoder`], refined for 8-bit columns by their number of distinct codes, their size
+/// and their most frequent stored code.
 fn choose_for_column<C: Code>(column: &SparseQuantized<C>) -> EncoderChoice {
     let basic = choose_encoder(column.nnz(), column.n_rows);
     if basic == EncoderChoice::Runs || C::WIDTH.byte_width() != 1 {
         return basic;
     }
-    if (column.nnz() as f64) > RUNS_ONLY_MAX_DENSITY_U8_RICH * column.n_rows as f64 {
+    let mut counts = [0usize; 256];
+    for code in &column.codes {
+        counts[usize::from(code.to_u16()) & 0xff] += 1;
+    }
+    let distinct = counts.iter().filter(|&&c| c > 0).count();
+    if distinct < RICH_DISTINCT_CODES {
         return basic;
     }
-    let mut seen = [false; 256];
-    let mut distinct = 0usize;
-    for code in &column.codes {
-        let slot = usize::from(code.to_u16()) & 0xff;
-        if !seen[slot] {
-            seen[slot] = true;
-            distinct += 1;
-            if distinct >= RICH_DISTINCT_CODES {
-                return EncoderChoice::Runs;
-            }
-        }
+    if (column.nnz() as f64) <= RUNS_ONLY_MAX_DENSITY_U8_RICH * column.n_rows as f64 {
+        return EncoderChoice::Runs;
     }
-    basic
+    let fill = usize::from(column.fill_code.to_u16()) & 0xff;
+    let top = counts
+        .iter()
+        .enumerate()
+        .filter(|&(code, _)| code != fill)
+        .map(|(_, &c)| c)
+        .max()
+        .unwrap_or(0);
+    if column.n_rows >= RICH_RUNS_ONLY_MIN_BYTES
+        && (top as f64) <= RICH_MAX_CODE_SHARE * column.n_rows as f64
+    {
+        EncoderChoice::Runs
+    } else {
+        basic
+    }
 }
 
 /// Encodes a quantized sparse column as one gzip member, choosing the encoder with
@@ -694,6 +729,66 @@ mod tests {
                 check::<u16>(n_rows, step, 0x1234, |k| k as u16);
             }
         }
+    }
+
+    /// A column of `n_rows` rows whose stored entries are every `step`-th row, with codes
+    /// from `code_of`.
+    fn column<C: Code>(
+        n_rows: usize,
+        step: usize,
+        code_of: impl Fn(usize) -> C,
+    ) -> SparseQuantized<C> {
+        let rows: Vec<u32> = (0..n_rows).step_by(step).map(|r| r as u32).collect();
+        let codes = (0..rows.len()).map(code_of).collect();
+        SparseQuantized {
+            bounds: cellucid_quant::Bounds { min: 0.0, max: 1.0 },
+            fill_code: C::default(),
+            n_rows,
+            rows,
+            codes,
+        }
+    }
+
+    #[test]
+    fn the_chooser_follows_density_richness_size_and_dominant_codes() {
+        let rich = |k: usize| ((k * 37) % 200 + 1) as u8;
+        let poor = |k: usize| (k % 5 + 1) as u8;
+        let big = RICH_RUNS_ONLY_MIN_BYTES;
+        let small = RICH_RUNS_ONLY_MIN_BYTES - 1;
+        let cases: [(&str, SparseQuantized<u8>, EncoderChoice); 7] = [
+            ("sparse", column(big, 11, poor), EncoderChoice::Runs),
+            ("poor, 50 %", column(big, 2, poor), EncoderChoice::Smallest),
+            (
+                "rich, 33 %, small",
+                column(small, 3, rich),
+                EncoderChoice::Runs,
+            ),
+            (
+                "rich, 100 %, big",
+                column(big, 1, rich),
+                EncoderChoice::Runs,
+            ),
+            (
+                "rich, 100 %, small",
+                column(small, 1, rich),
+                EncoderChoice::Smallest,
+            ),
+            (
+                "rich, 100 %, big, one code in 3 of 4 rows",
+                column(big, 1, |k| if k % 4 == 0 { rich(k) } else { 7 }),
+                EncoderChoice::Smallest,
+            ),
+            (
+                "rich, 100 %, big, the fill code in 3 of 4 rows",
+                column(big, 1, |k| if k % 4 == 0 { rich(k) } else { 0 }),
+                EncoderChoice::Runs,
+            ),
+        ];
+        for (name, col, expected) in cases {
+            assert_eq!(choose_for_column(&col), expected, "{name}");
+        }
+        let wide = column::<u16>(big, 1, |k| (k % 3000) as u16);
+        assert_eq!(choose_for_column(&wide), EncoderChoice::Smallest, "u16");
     }
 
     #[test]
