@@ -1,5 +1,6 @@
 //! `cargo xtask bench export`: our export beside the reference writer on the same input.
 
+use anyhow::Context;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -34,6 +35,7 @@ pub(crate) struct BenchExportArgs {
 
 struct Figures {
     wall: Vec<f64>,
+    cpu: Vec<f64>,
     rss_kib: Vec<f64>,
     bytes: u64,
 }
@@ -42,6 +44,7 @@ impl Figures {
     fn new() -> Self {
         Self {
             wall: Vec::new(),
+            cpu: Vec::new(),
             rss_kib: Vec::new(),
             bytes: 0,
         }
@@ -49,6 +52,7 @@ impl Figures {
 
     fn push(&mut self, m: Measurement) {
         self.wall.push(m.wall_s);
+        self.cpu.push(m.cpu_s);
         self.rss_kib.push(m.max_rss_kib as f64);
     }
 }
@@ -74,54 +78,74 @@ pub(crate) fn run(args: BenchExportArgs) -> anyhow::Result<ExitCode> {
     std::fs::create_dir_all(&args.work_dir)?;
     let exe = std::env::current_exe()?.to_string_lossy().into_owned();
     let input_s = input.to_string_lossy().into_owned();
-    let ours_out = args.work_dir.join("ours");
-    let ref_out = args.work_dir.join("reference");
-    let ours_cmd: Vec<String> = vec![
-        exe.clone(),
-        "export".into(),
-        input_s.clone(),
-        ours_out.to_string_lossy().into_owned(),
-        "--compression".into(),
-        "6".into(),
-        "--var-quantization".into(),
-        "8".into(),
-        "--obs-quantization".into(),
-        "8".into(),
-        "--id".into(),
-        "benchmark".into(),
-        "--force".into(),
-        "--quiet".into(),
-    ];
+    // Each run writes a fresh folder, as a first export does, and every output is removed only
+    // after the last run: on ext4 without a journal (this project's benchmark VM) creating a
+    // file right after thousands were deleted scans the recently freed inodes (the kernel's
+    // `recently_deleted`), which cost our export 0.5–1 s of system time per run when it
+    // replaced the previous run's folder — while the reference, overwriting its files in
+    // place, never paid it.
+    let ours_root = args.work_dir.join("ours");
+    let ref_root = args.work_dir.join("reference");
+    for root in [&ours_root, &ref_root] {
+        if root.exists() {
+            std::fs::remove_dir_all(root)
+                .with_context(|| format!("cannot remove {}", root.display()))?;
+        }
+        std::fs::create_dir_all(root)?;
+    }
+    let ours_out = |run: usize| ours_root.join(format!("run-{run}"));
+    let ref_out = |run: usize| ref_root.join(format!("run-{run}"));
+    let ours_cmd = |run: usize| -> Vec<String> {
+        vec![
+            exe.clone(),
+            "export".into(),
+            input_s.clone(),
+            ours_out(run).to_string_lossy().into_owned(),
+            "--compression".into(),
+            "6".into(),
+            "--var-quantization".into(),
+            "8".into(),
+            "--obs-quantization".into(),
+            "8".into(),
+            "--id".into(),
+            "benchmark".into(),
+            "--force".into(),
+            "--quiet".into(),
+        ]
+    };
     let floor_cmd: Vec<String> = vec![
         exe.clone(),
         "bench".into(),
         "read-x".into(),
         input_s.clone(),
     ];
-    let ref_cmd: Option<Vec<String>> = python.as_ref().map(|py| {
-        vec![
-            py.to_string_lossy().into_owned(),
-            super::shared_dir()
-                .join("tools/reference_export.py")
-                .to_string_lossy()
-                .into_owned(),
-            input_s.clone(),
-            ref_out.to_string_lossy().into_owned(),
-            "--var-q".into(),
-            "8".into(),
-            "--obs-q".into(),
-            "8".into(),
-            "--gz".into(),
-            "6".into(),
-        ]
-    });
+    let ref_cmd = |run: usize| -> Option<Vec<String>> {
+        python.as_ref().map(|py| {
+            vec![
+                py.to_string_lossy().into_owned(),
+                super::shared_dir()
+                    .join("tools/reference_export.py")
+                    .to_string_lossy()
+                    .into_owned(),
+                input_s.clone(),
+                ref_out(run).to_string_lossy().into_owned(),
+                "--var-q".into(),
+                "8".into(),
+                "--obs-q".into(),
+                "8".into(),
+                "--gz".into(),
+                "6".into(),
+            ]
+        })
+    };
 
     let mut ours = Figures::new();
     let mut floor = Figures::new();
     let mut reference = Figures::new();
-    for run in 0..args.runs.max(1) {
-        eprintln!("run {}/{} …", run + 1, args.runs.max(1));
-        let m = measure(&ours_cmd, &args.work_dir.join("ours.log"))?;
+    let runs = args.runs.max(1);
+    for run in 0..runs {
+        eprintln!("run {}/{runs} …", run + 1);
+        let m = measure(&ours_cmd(run), &args.work_dir.join("ours.log"))?;
         anyhow::ensure!(
             m.success,
             "our export failed; see {}",
@@ -135,8 +159,8 @@ pub(crate) fn run(args: BenchExportArgs) -> anyhow::Result<ExitCode> {
             args.work_dir.join("floor.log").display()
         );
         floor.push(m);
-        if let Some(cmd) = &ref_cmd {
-            let m = measure(cmd, &args.work_dir.join("reference.log"))?;
+        if let Some(cmd) = ref_cmd(run) {
+            let m = measure(&cmd, &args.work_dir.join("reference.log"))?;
             anyhow::ensure!(
                 m.success,
                 "the reference export failed; see {}",
@@ -145,9 +169,19 @@ pub(crate) fn run(args: BenchExportArgs) -> anyhow::Result<ExitCode> {
             reference.push(m);
         }
     }
-    ours.bytes = super::dir_size(&ours_out)?;
-    if ref_cmd.is_some() {
-        reference.bytes = super::dir_size(&ref_out)?;
+    let with_reference = python.is_some();
+    ours.bytes = super::dir_size(&ours_out(runs - 1))?;
+    if with_reference {
+        reference.bytes = super::dir_size(&ref_out(runs - 1))?;
+    }
+    // Keep the last run's folders for inspection; remove the others.
+    for run in 0..runs - 1 {
+        for dir in [ours_out(run), ref_out(run)] {
+            if dir.exists() {
+                std::fs::remove_dir_all(&dir)
+                    .with_context(|| format!("cannot remove {}", dir.display()))?;
+            }
+        }
     }
 
     let input_bytes = std::fs::metadata(&input)?.len();
@@ -167,10 +201,13 @@ pub(crate) fn run(args: BenchExportArgs) -> anyhow::Result<ExitCode> {
     );
     let ow = median(&mut ours.wall);
     let fw = median(&mut floor.wall);
+    let oc = median(&mut ours.cpu);
+    let fc = median(&mut floor.cpu);
     let orss = median(&mut ours.rss_kib) / 1024.0;
     let frss = median(&mut floor.rss_kib) / 1024.0;
-    if ref_cmd.is_some() {
+    if with_reference {
         let rw = median(&mut reference.wall);
+        let rc = median(&mut reference.cpu);
         let rrss = median(&mut reference.rss_kib) / 1024.0;
         println!(
             "{:<22}{:>14.2}{:>14.2}{:>14.2}{:>15.1}×",
@@ -179,6 +216,14 @@ pub(crate) fn run(args: BenchExportArgs) -> anyhow::Result<ExitCode> {
             fw,
             rw,
             rw / ow
+        );
+        println!(
+            "{:<22}{:>14.2}{:>14.2}{:>14.2}{:>15.1}×",
+            "CPU time (s)",
+            oc,
+            fc,
+            rc,
+            rc / oc
         );
         println!(
             "{:<22}{:>14.0}{:>14.0}{:>14.0}{:>15.1}×",
@@ -198,6 +243,7 @@ pub(crate) fn run(args: BenchExportArgs) -> anyhow::Result<ExitCode> {
         );
     } else {
         println!("{:<22}{:>14.2}{:>14.2}", "wall time (s)", ow, fw);
+        println!("{:<22}{:>14.2}{:>14.2}", "CPU time (s)", oc, fc);
         println!("{:<22}{:>14.0}{:>14.0}", "peak RSS (MiB)", orss, frss);
         println!("{:<22}{:>14}", "output bytes", ours.bytes);
     }

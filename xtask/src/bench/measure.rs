@@ -25,6 +25,9 @@ pub(crate) struct Measurement {
     pub(crate) wall_s: f64,
     /// Peak resident set size of the process, in KiB.
     pub(crate) max_rss_kib: u64,
+    /// CPU seconds of the process and its threads (user + system): steadier than the wall
+    /// time on a shared machine, and the work a machine with more cores can spread.
+    pub(crate) cpu_s: f64,
     /// Whether the command exited with status 0.
     pub(crate) success: bool,
 }
@@ -44,8 +47,10 @@ pub(crate) fn run(args: MeasureArgs) -> anyhow::Result<ExitCode> {
     let wall_s = start.elapsed().as_secs_f64();
     let usage = getrusage(UsageWho::RUSAGE_CHILDREN)?;
     let max_rss_kib = u64::try_from(usage.max_rss()).unwrap_or(0);
+    let seconds = |t: nix::sys::time::TimeVal| t.tv_sec() as f64 + t.tv_usec() as f64 * 1e-6;
+    let cpu_s = seconds(usage.user_time()) + seconds(usage.system_time());
     let json = format!(
-        "{{\"wall_s\": {wall_s}, \"max_rss_kib\": {max_rss_kib}, \"success\": {}}}\n",
+        "{{\"wall_s\": {wall_s}, \"max_rss_kib\": {max_rss_kib}, \"cpu_s\": {cpu_s}, \"success\": {}}}\n",
         status.success()
     );
     std::fs::write(&args.report, json)
@@ -77,6 +82,7 @@ pub(crate) fn measure(command: &[String], log: &Path) -> anyhow::Result<Measurem
     Ok(Measurement {
         wall_s: value["wall_s"].as_f64().context("wall_s")?,
         max_rss_kib: value["max_rss_kib"].as_u64().context("max_rss_kib")?,
+        cpu_s: value["cpu_s"].as_f64().context("cpu_s")?,
         success: value["success"].as_bool().unwrap_or(false),
     })
 }
