@@ -85,6 +85,7 @@ fn benches(c: &mut Criterion<ThreadCpuTime>) {
     bench_width::<u8>(c, "u8", 0.07);
     bench_width::<u16>(c, "u16", 0.07);
     bench_width::<u8>(c, "u8", 0.01);
+    bench_width::<u8>(c, "u8", 0.3);
 }
 
 criterion_group! {
