@@ -116,7 +116,10 @@ impl Transaction {
                 "creating the staging directory",
                 &tx.stage,
             ))
-            .and_then(|()| sync_dir(&tx.target.parent))
+            .and_then(|()| {
+                fsutil::spread_subdirectories(&tx.stage);
+                sync_dir(&tx.target.parent)
+            })
         {
             tx.finished = true;
             let _ = recover(&tx.target);

@@ -21,6 +21,32 @@ pub(crate) fn sync_dir(dir: &Path) -> Result<(), PublishError> {
     Ok(())
 }
 
+/// Asks the file system to spread `dir`'s subdirectories over the disk (ext4's "top of a
+/// directory hierarchy" flag, `chattr +T`, used by its Orlov allocator) instead of placing them
+/// next to `dir`. Best effort: nothing happens where the flag is not supported.
+///
+/// **Why.** On ext4 without a journal, creating a file skips every inode of the block group
+/// freed in the last minute (`recently_deleted`), checking them one by one, for every file. An
+/// export made shortly after thousands of files were deleted nearby — the previous export
+/// replaced by `--force`, or the last run of a benchmark — spent 0.7–1 s of system time (a third
+/// of its CPU) creating its 2,000 gene files in the crowded group, while the other thread spun
+/// on the directory lock. With the flag on the staging directory, `var/` and `obs/` land in a
+/// random roomy block group: 0.35–0.5 s. The flag stays on the published folder, where it only
+/// affects where new subdirectories would go.
+pub(crate) fn spread_subdirectories(dir: &Path) {
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::fs::{ioctl_getflags, ioctl_setflags, IFlags};
+        if let Ok(f) = std::fs::File::open(dir) {
+            if let Ok(flags) = ioctl_getflags(&f) {
+                let _ = ioctl_setflags(&f, flags | IFlags::TOPDIR);
+            }
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = dir;
+}
+
 /// What is at a path, without following symlinks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Entry {
@@ -62,4 +88,34 @@ pub(crate) fn random_hex32() -> String {
         out.push_str(&format!("{:016x}", h.finish()));
     }
     out
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    /// The flag is set wherever the file system takes it, and the directory stays usable
+    /// everywhere (tmpfs and overlayfs refuse the ioctl).
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn subdirectories_are_spread_where_the_file_system_allows() {
+        use rustix::fs::{ioctl_getflags, ioctl_setflags, IFlags};
+        let tmp = tempfile::tempdir_in(env!("CARGO_MANIFEST_DIR")).unwrap();
+        let dir = tmp.path().join("stage");
+        std::fs::create_dir(&dir).unwrap();
+        spread_subdirectories(&dir);
+        let f = std::fs::File::open(&dir).unwrap();
+        match ioctl_getflags(&f) {
+            Ok(flags) if flags.contains(IFlags::TOPDIR) => {}
+            Ok(flags) => assert!(
+                ioctl_setflags(&f, flags | IFlags::TOPDIR).is_err(),
+                "the flag was settable but not set"
+            ),
+            Err(_) => {} // no inode flags on this file system
+        }
+        std::fs::create_dir(dir.join("var")).unwrap();
+        std::fs::write(dir.join("var/0.bin"), b"x").unwrap();
+        assert_eq!(std::fs::read(dir.join("var/0.bin")).unwrap(), b"x");
+    }
 }
