@@ -8,9 +8,13 @@
 //!
 //! Here a gene's whole stripe is read once (one hyperslab of `n_obs` × stripe-width, every
 //! chunk decoded once), kept in a small LRU of stripes, and the genes of the stripe are cut
-//! out of it (the stripe is transposed into columns once, when read). Genes requested in order, or by a few threads each working through its own
-//! range, decode `X` about once. Memory: at most the cache budget of decoded stripes
-//! (always at least one stripe).
+//! out of it (the stripe is transposed into columns once, when read). Genes requested in
+//! order, or by a few threads each working through its own range, decode `X` about once.
+//!
+//! **Memory.** The cache budget of decoded stripes (always at least one stripe), plus, for each
+//! thread reading a stripe at that moment, the stripe's raw read and its column-split copy
+//! (each at most [`MAX_STRIPE_BYTES`], or one column when a column alone is larger) until the
+//! split stripe enters the cache.
 
 use std::collections::VecDeque;
 use std::ops::Range;
