@@ -989,15 +989,11 @@ mod tests {
         fill: u16,
         damage: u8,
     ) -> (Vec<u32>, Vec<u16>) {
-        let mut s = seed | 1;
-        let mut next = move || {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            s
-        };
-        let mut rows = Vec::new();
-        let mut codes = Vec::new();
+        use proptest::prelude::Rng;
+        use proptest::test_runner::{RngAlgorithm, TestRng};
+        let mut rng = TestRng::from_seed(RngAlgorithm::ChaCha, &[seed.to_le_bytes(); 4].concat());
+        let mut next = move || rng.next_u64();
+        let (mut rows, mut codes) = (Vec::new(), Vec::new());
         for r in 0..n_rows {
             if (next() % 10_000) as f64 / 10_000.0 < density {
                 rows.push(r as u32);
