@@ -75,6 +75,20 @@ pub struct Plan {
     pub(crate) warnings: Vec<Warning>,
 }
 
+/// The outcome of [`Plan::build_deferring_refusal`].
+pub(crate) enum Planned {
+    /// Every pre-flight check passed.
+    Ready(Plan),
+    /// Every check passed but the all-missing outlier refusal; the plan is complete enough to
+    /// check the genes, and must not be written.
+    Refused {
+        /// The plan.
+        plan: Plan,
+        /// [`ExportError::AllMissingOutliers`].
+        refusal: ExportError,
+    },
+}
+
 /// What a plan will write, for `--dry-run` and summaries.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlanSummary {
@@ -110,6 +124,24 @@ impl Plan {
         options: &ExportOptions,
         events: &dyn ExportEvents,
     ) -> Result<Self, ExportError> {
+        match Self::build_deferring_refusal(source, options, events)? {
+            Planned::Ready(plan) => Ok(plan),
+            Planned::Refused { refusal, .. } => Err(refusal),
+        }
+    }
+
+    /// [`Plan::build`], except that the all-missing outlier refusal (the last pre-flight check,
+    /// format.md §21.2 item 11) comes back beside the plan instead of as the error: the
+    /// reference checks every gene *before* raising it, so the exporter checks the genes of the
+    /// returned plan first (see `run::export`).
+    ///
+    /// # Errors
+    /// The first [`ExportError`] found before that refusal.
+    pub(crate) fn build_deferring_refusal(
+        source: &dyn ExportSource,
+        options: &ExportOptions,
+        events: &dyn ExportEvents,
+    ) -> Result<Planned, ExportError> {
         check_options(options)?;
         events.stage_started(Stage::Plan, 0);
         let n_cells = source.n_cells();
@@ -270,14 +302,14 @@ impl Plan {
         // 10. Vector fields.
         let (vectors, vector_default) =
             vectors::plan_vectors(source, options, &embeddings, n_cells)?;
-        // 11. Pre-flight refusals.
-        if !all_missing_outliers.is_empty() {
-            return Err(ExportError::AllMissingOutliers {
+        // 11. Pre-flight refusals: the all-missing outlier refusal comes before the codes width
+        // (whose error it would hide), but after the genes are checked.
+        let refusal =
+            (!all_missing_outliers.is_empty()).then_some(ExportError::AllMissingOutliers {
                 fields: all_missing_outliers,
                 min_points: options.centroid_min_points,
             });
-        }
-        let codes_width = math::resolve_codes_width(
+        let codes_width = match math::resolve_codes_width(
             explicit_width,
             obs.iter().filter_map(|o| match o {
                 PlannedObs::Categorical {
@@ -285,7 +317,10 @@ impl Plan {
                 } => Some((key.as_str(), categories.len())),
                 PlannedObs::Continuous { .. } => None,
             }),
-        )?;
+        ) {
+            Ok(width) => width,
+            Err(e) => return Err(refusal.unwrap_or_else(|| e.into())),
+        };
         if let Some(e) = &edges {
             if e.n_edges() > MANY_EDGES {
                 warnings.push(Warning::ManyEdges {
@@ -305,6 +340,9 @@ impl Plan {
             vector_default,
             warnings,
         };
+        if let Some(refusal) = refusal {
+            return Ok(Planned::Refused { plan, refusal });
+        }
         let mut warnings = plan.warnings.clone();
         for (path, bytes) in plan.summary().files {
             if bytes * 10 > PAYLOAD_CEILING * 9 {
@@ -315,7 +353,7 @@ impl Plan {
             events.warning(w);
         }
         events.stage_finished(Stage::Plan);
-        Ok(Self { warnings, ..plan })
+        Ok(Planned::Ready(Self { warnings, ..plan }))
     }
 
     /// The warnings found while planning (also sent to the event sink).

@@ -8,9 +8,9 @@ use cellucid_quant::Bits;
 
 use crate::checks::{check_options, now_utc};
 use crate::error::ExportError;
-use crate::events::{ExportEvents, NoEvents, Stage, Warning};
+use crate::events::{ExportEvents, Stage, Warning};
 use crate::options::ExportOptions;
-use crate::plan::Plan;
+use crate::plan::{Plan, Planned};
 use crate::publish::{sync_dir, Transaction};
 use crate::source::ExportSource;
 use crate::write::genes::check_genes;
@@ -86,22 +86,32 @@ pub fn export(
     let (prepared, planned) = rayon::join(
         || source.prepare_genes(&failed),
         || {
-            let planned = Plan::build(source, options, events).and_then(|plan| {
-                write_payloads(&plan, &files, events)?;
-                Ok(plan)
-            });
+            let planned =
+                Plan::build_deferring_refusal(source, options, events).and_then(|planned| {
+                    if let Planned::Ready(plan) = &planned {
+                        write_payloads(plan, &files, events)?;
+                    }
+                    Ok(planned)
+                });
             if planned.is_err() {
                 failed.store(true, Ordering::Relaxed);
             }
             planned
         },
     );
-    let plan = match planned {
-        Ok(plan) => plan,
-        Err(refusal @ ExportError::AllMissingOutliers { .. }) => {
-            return Err(gene_refusal_first(source, options, refusal))
+    let plan = match planned? {
+        Planned::Ready(plan) => plan,
+        Planned::Refused { plan, refusal } => {
+            // format.md §21.2 item 11: the reference checks every exported gene before it
+            // raises the all-missing outlier refusal, so a refused gene (±Inf, all-NaN) is the
+            // error even when the refusal also applies.
+            prepared?;
+            if let Some(genes) = &plan.genes {
+                let bits = options.var_quantization.and_then(Bits::from_bits);
+                check_genes(source, genes, plan.n_cells, bits)?;
+            }
+            return Err(refusal);
         }
-        Err(e) => return Err(e),
     };
     prepared?;
     let created_at = options.created_at.clone().unwrap_or_else(now_utc);
@@ -120,30 +130,4 @@ pub fn export(
         warnings: plan.warnings().to_vec(),
         elapsed: start.elapsed(),
     })
-}
-
-/// format.md §21.2 item 11: the reference checks every exported gene *before* it raises the
-/// all-missing outlier refusal, so a refused gene (±Inf, all-NaN) is the error even when that
-/// refusal also applies. [`Plan::build`] raises the refusal at its end, before any gene is
-/// read; here the plan is rebuilt with `centroid_min_points = 1` (every non-empty category gets
-/// quantiles, so the refusal cannot recur; nothing the genes need depends on it) and every
-/// gene is checked in export order. Only on this failure path.
-fn gene_refusal_first(
-    source: &dyn ExportSource,
-    options: &ExportOptions,
-    refusal: ExportError,
-) -> ExportError {
-    let mut relaxed = options.clone();
-    relaxed.centroid_min_points = 1;
-    let Ok(plan) = Plan::build(source, &relaxed, &NoEvents) else {
-        return refusal;
-    };
-    let Some(genes) = &plan.genes else {
-        return refusal;
-    };
-    let bits = options.var_quantization.and_then(Bits::from_bits);
-    match check_genes(source, genes, plan.n_cells, bits) {
-        Err(gene_error) => gene_error,
-        Ok(()) => refusal,
-    }
 }
