@@ -8,7 +8,10 @@
 //!
 //! The filter callback is not told the chunk's decoded size, so the output buffer starts at
 //! four times the input and doubles until the stream fits, never beyond DEFLATE's largest
-//! possible expansion (1032:1), which keeps a corrupt chunk from asking for unbounded memory.
+//! possible expansion (1032:1) nor the reader's largest decoded chunk
+//! ([`MAX_DECODED_CHUNK_BYTES`], which the reader enforces for its own filters), so a damaged
+//! chunk that inflates without end (a "deflate bomb") costs at most that much per decoding
+//! thread before it is refused.
 
 use hdf5_reader::error::{Error, Result};
 use hdf5_reader::filters::{FilterRegistry, FILTER_DEFLATE};
@@ -20,13 +23,27 @@ const MAX_RATIO: usize = 1032;
 /// Smallest first guess for the decoded size.
 const MIN_GUESS: usize = 64 << 10;
 
+/// Largest decoded chunk this filter produces: the reader's own limit on a decoded chunk
+/// (`hdf5_reader::DEFAULT_MAX_CHUNK_BYTES`, which the `.h5ad` backend keeps), plus the one
+/// byte the reader allows its filters beyond a chunk's declared size.
+pub(crate) const MAX_DECODED_CHUNK_BYTES: usize = hdf5_reader::DEFAULT_MAX_CHUNK_BYTES + 1;
+
 /// Decodes one zlib stream (an HDF5 deflate-filtered chunk).
 ///
 /// # Errors
 /// [`Error::DecompressionError`] when the stream is corrupt, fails its Adler-32 check, or would
 /// decode to more than [`MAX_RATIO`] times its size.
 pub(crate) fn inflate_zlib(data: &[u8]) -> Result<Vec<u8>> {
-    let limit = data.len().saturating_mul(MAX_RATIO).saturating_add(64);
+    inflate_zlib_within(data, MAX_DECODED_CHUNK_BYTES)
+}
+
+/// [`inflate_zlib`] with an explicit ceiling on the decoded size.
+fn inflate_zlib_within(data: &[u8], max_decoded: usize) -> Result<Vec<u8>> {
+    let limit = data
+        .len()
+        .saturating_mul(MAX_RATIO)
+        .saturating_add(64)
+        .min(max_decoded);
     let mut capacity = data.len().saturating_mul(4).max(MIN_GUESS).min(limit);
     let mut decompressor = Decompressor::new();
     loop {
@@ -107,5 +124,24 @@ mod tests {
             Err(Error::DecompressionError(_))
         ));
         assert!(inflate_zlib(b"not a zlib stream").is_err());
+    }
+
+    /// A stream that inflates past the ceiling is refused as damage once the buffer reaches
+    /// the ceiling, not grown to its 1032:1 bound; one that fits exactly is decoded.
+    #[test]
+    fn a_chunk_larger_than_the_ceiling_is_refused_without_growing_past_it() {
+        let bomb = zlib(&vec![0u8; 3_000_000]); // ~3 kB that inflate ~1000:1
+        assert_eq!(
+            inflate_zlib_within(&bomb, 3_000_000).unwrap().len(),
+            3_000_000
+        );
+        match inflate_zlib_within(&bomb, 2_999_999) {
+            Err(Error::DecompressionError(m)) => {
+                assert!(m.contains("more than 2999999 bytes"), "{m}");
+                assert!(m.contains("damaged"), "{m}");
+            }
+            other => panic!("expected a refusal, got {:?}", other.map(|v| v.len())),
+        }
+        assert!(MAX_DECODED_CHUNK_BYTES > hdf5_reader::DEFAULT_MAX_CHUNK_BYTES);
     }
 }
