@@ -103,29 +103,6 @@ fn edges_payloads(e: &crate::math::Edges) -> (Vec<u8>, Vec<u8>) {
     }
 }
 
-/// Writes the whole export into `stage` (an empty directory), checks it and makes it durable,
-/// one stage after the other. [`crate::export`] runs the same parts, with the gene source prepared beside the
-/// plan and the non-gene payloads.
-///
-/// # Errors
-/// The first [`ExportError`]; the stage is then left for the caller to discard.
-pub fn write_stage(
-    plan: &Plan,
-    source: &dyn ExportSource,
-    stage: &Path,
-    created_at: String,
-    events: &dyn ExportEvents,
-) -> Result<WriteStats, ExportError> {
-    let files = FileWriter::new(stage, plan.options.compression, events);
-    write_payloads(plan, &files, events)?;
-    let var = write_gene_stage(plan, source, &files, events)?;
-    let stats = finish_stage(plan, stage, &files, created_at, var, events)?;
-    // Files are no longer synced one by one: make the stage durable before the caller
-    // publishes it, as `crate::export` does.
-    sync_stage(stage, &files)?;
-    Ok(stats)
-}
-
 /// Writes every payload except the genes: points, obs fields, connectivity, vector fields.
 pub(crate) fn write_payloads(
     plan: &Plan,

@@ -45,8 +45,13 @@ pub(crate) fn sync_stage(stage: &Path, files: &FileWriter<'_>) -> Result<(), Exp
         })?;
         match nix::unistd::syncfs(&dir) {
             Ok(()) => return Ok(()),
-            // Not implemented here (e.g. a sandbox): sync file by file below.
-            Err(nix::errno::Errno::ENOSYS) => {}
+            // Not implemented or not allowed here (a sandbox, an unusual file system): sync
+            // file by file below.
+            Err(
+                nix::errno::Errno::ENOSYS
+                | nix::errno::Errno::EPERM
+                | nix::errno::Errno::EOPNOTSUPP,
+            ) => {}
             Err(e) => {
                 return Err(ExportError::Io {
                     path: stage.to_path_buf(),
@@ -62,7 +67,13 @@ pub(crate) fn sync_stage(stage: &Path, files: &FileWriter<'_>) -> Result<(), Exp
 /// system can then commit them together).
 fn sync_each_file(stage: &Path, files: &FileWriter<'_>) -> Result<(), ExportError> {
     use rayon::prelude::*;
-    let written: Vec<String> = files.written.lock().map(|w| w.clone()).unwrap_or_default();
+    // A panic elsewhere cannot have left the list half-written (each entry is pushed whole):
+    // sync what it holds rather than nothing.
+    let written: Vec<String> = files
+        .written
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone();
     written.par_iter().try_for_each(|rel| {
         let path = stage.join(rel);
         std::fs::File::open(&path)

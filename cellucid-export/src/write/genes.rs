@@ -58,7 +58,8 @@ impl From<cellucid_quant::QuantError> for SparseError {
 }
 
 /// Quantizes a sparse gene without densifying it; with compression, the gzip member is built
-/// from the runs between stored values (cost ∝ nnz), never larger than a dense deflate.
+/// from the runs between stored values (cost ∝ nnz); `encode_column_member` chooses between it and
+/// a dense deflate (see its docs for which choices are measured and which are checked).
 fn sparse_codes<S: SourceValue, C: Code>(
     rows: &[u32],
     values: &[S],
@@ -135,17 +136,17 @@ pub(crate) fn encode_gene(
         GeneColumn::Dense(values) if bits.is_some() && compression.is_some() => {
             // A mostly-zero dense column (a dense X of counts) is encoded as the sparse
             // column it is: the same codes, gzip'd by the run encoder instead of deflating
-            // the dense bytes (never larger; see `cellucid_format::gzip::runs`).
+            // the dense bytes (smaller in every measurement; see `cellucid_format::gzip::runs`).
             numeric!(values, v => match nonzero_entries(v) {
                 Some((rows, stored)) => encode_sparse(&rows, &stored, n_cells, bits, compression).map_err(sparse_err),
-                None => encode_dense(values, bits, &gene_err),
+                None => encode_dense(name, values, bits, &gene_err),
             },
-            bool _b => encode_dense(values, bits, &gene_err))
+            bool _b => encode_dense(name, values, bits, &gene_err))
         }
-        GeneColumn::Dense(values) => encode_dense(values, bits, &gene_err),
+        GeneColumn::Dense(values) => encode_dense(name, values, bits, &gene_err),
         GeneColumn::Sparse { n, rows, values } => {
             numeric!(values, v => encode_sparse(rows, v, *n, bits, compression).map_err(sparse_err),
-            bool _b => Err(ExportError::Genes { message: "the expression matrix is boolean; convert it to a numeric type".into() }))
+            bool _b => Err(boolean_matrix(name)))
         }
     }
 }
@@ -173,8 +174,19 @@ fn nonzero_entries<S: SourceValue + Widen>(values: &[S]) -> Option<(Vec<u32>, Ve
     Some((rows, stored))
 }
 
+/// The refusal of a boolean expression matrix, met at gene `name`.
+fn boolean_matrix(name: &str) -> ExportError {
+    ExportError::Genes {
+        message: format!(
+            "gene '{name}': the expression matrix is boolean; convert it to a numeric type \
+             (e.g. adata.X = adata.X.astype('float32'), or the same for the chosen layer)"
+        ),
+    }
+}
+
 /// Encodes a dense gene column as dense payload bytes.
 fn encode_dense(
+    name: &str,
     values: &crate::source::Values,
     bits: Option<Bits>,
     gene_err: &dyn Fn(cellucid_quant::QuantError) -> ExportError,
@@ -183,9 +195,7 @@ fn encode_dense(
         .map(EncodedGene::from)
         .map_err(|e| match e {
             EncodeError::Quant(q) => gene_err(q),
-            EncodeError::Boolean => ExportError::Genes {
-                message: "the expression matrix is boolean; convert it to a numeric type".into(),
-            },
+            EncodeError::Boolean => boolean_matrix(name),
         })
 }
 
@@ -373,7 +383,7 @@ mod tests {
             Some(Bits::U8),
             Some(6),
         );
-        let dense = encode_dense(&column, Some(Bits::U8), &gene_err);
+        let dense = encode_dense("g", &column, Some(Bits::U8), &gene_err);
         let (ours, dense) = (
             ours.err().unwrap().to_string(),
             dense.err().unwrap().to_string(),
@@ -393,5 +403,30 @@ mod tests {
             Some((vec![1, 2], vec![2, 3]))
         );
         assert_eq!(nonzero_entries(&[1u8, 2, 3, 0]), None);
+    }
+
+    /// A boolean matrix is refused at the first gene, dense or sparse, compressed or not, with
+    /// the gene's name and the fix.
+    #[test]
+    fn a_boolean_matrix_is_refused_naming_the_gene_and_the_fix() {
+        let dense = GeneColumn::Dense(Values::Bool(vec![true, false, true]));
+        let sparse = GeneColumn::Sparse {
+            n: 3,
+            rows: vec![0, 2],
+            values: Values::Bool(vec![true, true]),
+        };
+        for column in [&dense, &sparse] {
+            for (bits, compression) in [(Some(Bits::U8), Some(6)), (None, None)] {
+                let err = encode_gene("CD3E", column, 3, bits, compression)
+                    .err()
+                    .expect("refused");
+                let text = err.to_string();
+                assert!(text.contains("'CD3E'"), "{text}");
+                assert!(
+                    text.contains("boolean") && text.contains("astype"),
+                    "{text}"
+                );
+            }
+        }
     }
 }
