@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
+use cellucid_format::text::collapse_whitespace;
 use cellucid_format::Category;
 
 use crate::error::ExportError;
@@ -11,49 +12,15 @@ use crate::source::Label;
 /// Largest integer label JavaScript represents exactly (2^53 − 1).
 const MAX_SAFE_INTEGER: i64 = (1 << 53) - 1;
 
-/// Why a string is not display text (format.md §21.3), or `None` when it is.
+/// Why a string is not display text (format.md §21.3), or `None` when it is: the rule of
+/// [`cellucid_format::text::display_text_problem`], in the exporter's words.
 pub fn display_text_problem(text: &str) -> Option<&'static str> {
-    const EDGE: &[char] = &[
-        '\u{20}', '\u{a0}', '\u{1680}', '\u{2000}', '\u{2001}', '\u{2002}', '\u{2003}', '\u{2004}',
-        '\u{2005}', '\u{2006}', '\u{2007}', '\u{2008}', '\u{2009}', '\u{200a}', '\u{2028}',
-        '\u{2029}', '\u{202f}', '\u{205f}', '\u{3000}',
-    ];
-    if text.chars().any(|c| c.is_control()) {
-        return Some("contains a control character");
-    }
-    if text
-        .chars()
-        .any(|c| matches!(c, '\u{200b}' | '\u{2060}' | '\u{feff}'))
-    {
-        return Some("contains an invisible character (U+200B, U+2060 or U+FEFF)");
-    }
-    if text.starts_with(EDGE) || text.ends_with(EDGE) {
-        return Some("starts or ends with whitespace");
-    }
-    None
-}
-
-/// Collapses every run of edge whitespace to one space (the label-collision rule of §14).
-pub(crate) fn collapse_whitespace(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut in_run = false;
-    for c in text.chars() {
-        let ws = matches!(
-            c,
-            '\u{20}' | '\u{a0}' | '\u{1680}' | '\u{2000}'
-                ..='\u{200a}' | '\u{2028}' | '\u{2029}' | '\u{202f}' | '\u{205f}' | '\u{3000}'
-        );
-        if ws {
-            if !in_run {
-                out.push(' ');
-            }
-            in_run = true;
-        } else {
-            out.push(c);
-            in_run = false;
-        }
-    }
-    out
+    use cellucid_format::text::DisplayTextProblem as P;
+    cellucid_format::text::display_text_problem(text).map(|p| match p {
+        P::Control(_) => "contains a control character",
+        P::Invisible(_) => "contains an invisible character (U+200B, U+2060 or U+FEFF)",
+        P::LeadingWhitespace(_) | P::TrailingWhitespace(_) => "starts or ends with whitespace",
+    })
 }
 
 fn text(option: &'static str, value: &str, allow_empty: bool) -> Result<(), ExportError> {

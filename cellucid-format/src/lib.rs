@@ -51,6 +51,7 @@ pub mod gzip;
 pub mod json;
 pub mod model;
 pub mod payload;
+pub mod text;
 pub mod validate;
 
 pub use error::FormatError;

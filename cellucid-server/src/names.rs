@@ -25,25 +25,19 @@ pub fn is_portable_component(name: &str) -> bool {
     !device
 }
 
-/// Why a display text is refused, or `None` when it may be shown verbatim: non-empty, no
-/// C0/C1 control character, no U+200B/U+2060/U+FEFF, no whitespace at either end.
+/// Why a display text is refused, or `None` when it may be shown verbatim: non-empty, and
+/// display text by [`cellucid_format::text::display_text_problem`] (no C0/C1 control
+/// character, no U+200B/U+2060/U+FEFF, no whitespace at either end).
 pub fn display_text_problem(text: &str) -> Option<String> {
+    use cellucid_format::text::DisplayTextProblem as P;
     if text.is_empty() {
         return Some("it is empty".into());
     }
-    if let Some(c) = text
-        .chars()
-        .find(|&c| c.is_control() || matches!(c, '\u{200B}' | '\u{2060}' | '\u{FEFF}'))
-    {
-        return Some(format!("it contains U+{:04X}", u32::from(c)));
-    }
-    if let Some(c) = text.chars().next().filter(|c| c.is_whitespace()) {
-        return Some(format!("it starts with U+{:04X}", u32::from(c)));
-    }
-    if let Some(c) = text.chars().last().filter(|c| c.is_whitespace()) {
-        return Some(format!("it ends with U+{:04X}", u32::from(c)));
-    }
-    None
+    cellucid_format::text::display_text_problem(text).map(|p| match p {
+        P::Control(c) | P::Invisible(c) => format!("it contains U+{:04X}", u32::from(c)),
+        P::LeadingWhitespace(c) => format!("it starts with U+{:04X}", u32::from(c)),
+        P::TrailingWhitespace(c) => format!("it ends with U+{:04X}", u32::from(c)),
+    })
 }
 
 #[cfg(test)]
