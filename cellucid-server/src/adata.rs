@@ -161,14 +161,10 @@ impl AnnDataDataset {
         let has_x = adata.backend().kind("X").ok().flatten().is_some();
         let genes = if has_x {
             // The server caches encoded payloads itself (byte-bounded by `--cache-mb`); a second
-            // cache of decoded genes in the adapter would only double the memory.
-            // Genes are asked for at random: no decoded-gene cache (the server's payload
-            // cache is the one budget) and no column stripes of a dense X (one per concurrent
-            // request, rarely reused).
-            let matrix = adata
-                .matrix(MatrixSource::X)?
-                .with_cache_bytes(0)
-                .with_stripe_cache_bytes(0);
+            // cache of decoded genes in the adapter would only double the memory. Column
+            // stripes of a dense X stay on for the start-up bounds pass (genes in order) and
+            // are turned off below for serving.
+            let matrix = adata.matrix(MatrixSource::X)?.with_cache_bytes(0);
             let names = adata.var_names()?;
             let mut seen = std::collections::HashSet::new();
             for name in &names {
@@ -189,6 +185,9 @@ impl AnnDataDataset {
             (Some((matrix, names)), GeneEncoding::Quantized(_)) => gene_bounds(matrix, names)?,
             _ => Vec::new(),
         };
+        // Served genes are asked for at random: no column stripes of a dense X (each concurrent
+        // request would hold one, rarely reused).
+        let genes = genes.map(|(matrix, names)| (matrix.with_stripe_cache_bytes(0), names));
 
         // Obs fields.
         let fields = mapping::obs_fields(&adata, options.obs_keys.as_deref())?;
@@ -412,7 +411,8 @@ impl AnnDataDataset {
             genes.as_ref().map_or(&empty, |(_, names)| names),
             gene_encoding,
             &gene_bounds,
-        );
+        )
+        .map_err(|e| refused(format!("var_manifest.json could not be built: {e}")))?;
         let encode = |v: &serde_json::Value| {
             pyjson::to_vec(v)
                 .map(Bytes::from)
@@ -583,7 +583,8 @@ impl AnnDataDataset {
                 if let GeneEncoding::Quantized(_) = self.gene_encoding {
                     let declared = self.gene_bounds.get(index).copied().flatten();
                     if body.bounds != declared {
-                        return Err(fail(format!("gene {index} now has bounds {:?}, but var_manifest.json declared {declared:?}; the input changed after the server started", body.bounds).into()));
+                        let name = names.get(index).map_or("", String::as_str);
+                        return Err(fail(format!("gene {index} ('{name}') now has bounds {:?}, but var_manifest.json declared {declared:?}; the input changed after the server started: restart the server", body.bounds).into()));
                     }
                 }
                 Ok(body)
@@ -827,7 +828,9 @@ fn index_le(ids: &[u32], width: usize) -> Vec<u8> {
 
 /// Opens an AnnData input and wraps it for [`crate::ServerBuilder::virtual_dataset`]. The
 /// column index of a CSR `X` is then built on a background thread, so the server can bind at
-/// once and the first gene request does not pay for the index.
+/// once and the first gene request does not pay for the index — except with
+/// `--var-quantization`, where the manifest needs every gene's bounds: the index is built and
+/// every gene read before the server binds.
 ///
 /// # Errors
 /// See [`AnnDataDataset::open`].

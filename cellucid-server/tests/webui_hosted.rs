@@ -227,7 +227,8 @@ fn hosted_build_is_downloaded_verified_served_and_reused() {
     let third = WebUi::download(&source.url(), cache.path()).expect("third download");
     assert!(!third.reused_cache());
     assert_eq!(source.site.hits("/assets/app.js"), 2);
-    drop(server);
+    // Nothing serves b1 any more (every handle on it holds its in-use lock).
+    drop((server, second, third));
 
     // A new build at the source replaces the cached one.
     source.publish_build(
@@ -239,6 +240,26 @@ fn hosted_build_is_downloaded_verified_served_and_reused() {
     assert!(fourth.describe().contains("b2"));
     let server = serve(fourth);
     assert_eq!(get(server.addr, "/assets/app.js", &[]).body, b"v2();");
+    assert_eq!(find(cache.path(), ".cellucid-web-source.json").len(), 1);
+
+    // A newer build published while a server still serves b2: b2 stays (its lock is held) and
+    // that server goes on serving it; once nobody serves it, the next new build removes it.
+    source.publish_build(
+        "b3",
+        &[("assets/app.js", "text/javascript; charset=utf-8", b"v3();")],
+    );
+    let fifth = WebUi::download(&source.url(), cache.path()).expect("b3");
+    assert!(fifth.describe().contains("b3"));
+    assert_eq!(find(cache.path(), ".cellucid-web-source.json").len(), 2);
+    assert_eq!(get(server.addr, "/assets/app.js", &[]).body, b"v2();");
+    drop(server);
+    drop(fifth);
+    source.publish_build(
+        "b4",
+        &[("assets/app.js", "text/javascript; charset=utf-8", b"v4();")],
+    );
+    let sixth = WebUi::download(&source.url(), cache.path()).expect("b4");
+    assert!(sixth.describe().contains("b4"));
     assert_eq!(find(cache.path(), ".cellucid-web-source.json").len(), 1);
 }
 

@@ -191,7 +191,7 @@ pub(crate) fn var_manifest(
     genes: &[String],
     encoding: GeneEncoding,
     bounds: &[Option<Bounds>],
-) -> Value {
+) -> Result<Value, serde_json::Error> {
     let bits = match encoding {
         GeneEncoding::Float32 => None,
         GeneEncoding::Quantized(bits) => Some(bits),
@@ -219,7 +219,7 @@ pub(crate) fn var_manifest(
             })
             .collect(),
     };
-    serde_json::to_value(&manifest).unwrap_or(Value::Null)
+    serde_json::to_value(&manifest)
 }
 
 pub(crate) fn connectivity_manifest(n_cells: usize, n_edges: usize, max_neighbors: usize) -> Value {

@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::webui::{is_asset_namespace, WebAsset};
+use crate::webui::is_asset_namespace;
 use sha2::Digest;
 
 /// Web-UI routes for `path` (leading `/`): `Some` when the web UI answers it.
@@ -14,10 +14,18 @@ pub(super) async fn serve(state: &AppState, path: &str) -> Option<Response> {
     let web = state.inner.web_ui.as_ref()?;
     match web.lookup(path) {
         Some(asset) => {
-            let file = asset.file.clone();
-            let read = tokio::task::spawn_blocking(move || std::fs::read(file)).await;
+            // Read and re-verify off the async workers: hashing a multi-MB bundle on every
+            // hit would stall them.
+            let (file, expected) = (asset.file.clone(), asset.expected);
+            let read = tokio::task::spawn_blocking(move || {
+                std::fs::read(file).map(|bytes| {
+                    let ok = intact(expected, &bytes);
+                    (bytes, ok)
+                })
+            })
+            .await;
             Some(match read {
-                Ok(Ok(bytes)) if intact(&asset, &bytes) => {
+                Ok(Ok((bytes, true))) => {
                     let mut response = Response::new(Body::from(bytes));
                     response
                         .headers_mut()
@@ -41,8 +49,8 @@ pub(super) async fn serve(state: &AppState, path: &str) -> Option<Response> {
 
 /// Whether a hosted asset still has its inventory length and SHA-256 (server.md §7 re-verifies
 /// every hit); local files are served as they are.
-fn intact(asset: &WebAsset, bytes: &[u8]) -> bool {
-    asset.expected.is_none_or(|(len, sha)| {
+fn intact(expected: Option<(u64, [u8; 32])>, bytes: &[u8]) -> bool {
+    expected.is_none_or(|(len, sha)| {
         bytes.len() as u64 == len && <[u8; 32]>::from(sha2::Sha256::digest(bytes)) == sha
     })
 }

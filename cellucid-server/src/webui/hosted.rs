@@ -7,7 +7,12 @@
 //!
 //! Cache layout: `<cache>/builds/<key>/` where `key` is derived from the source URL and the
 //! inventory bytes (so a new build never overwrites the one a running server is reading);
-//! downloads go to `<cache>/.staging-<pid>-<nanos>/` first.
+//! downloads go to `<cache>/.staging-<pid>-<nanos>/` first. Every server serving a build holds
+//! a shared lock on `<cache>/builds/<key>.in-use` for as long as it runs; a later download
+//! removes the superseded builds of its source only when it can lock theirs exclusively, so a
+//! build another server is serving is left in place. A cached build that no longer verifies
+//! is downloaded again and swapped in under the same key (its content is fixed by the key, so
+//! a server still serving it reads the repaired files).
 
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
@@ -117,6 +122,8 @@ pub(crate) struct HostedBuild {
     pub(crate) reused: bool,
     /// Assets keyed by request path (with the leading `/`).
     pub(crate) assets: HashMap<String, HostedAsset>,
+    /// The shared lock on the build's `.in-use` file, held while this build is served.
+    _in_use: std::fs::File,
 }
 
 /// One inventory entry.
@@ -282,13 +289,16 @@ pub(crate) fn establish(source_url: &str, cache_dir: &Path) -> Result<HostedBuil
     std::fs::create_dir_all(&builds).map_err(cache_io(&builds))?;
     let key = build_key(&source, &inventory_bytes);
     let target = builds.join(&key);
-    if target.is_dir() {
+    let in_use = in_use_path(&builds, &key);
+    let lock = open_in_use(&in_use).map_err(cache_io(&in_use))?;
+    lock.lock_shared().map_err(cache_io(&in_use))?;
+    let stale = target.is_dir();
+    if stale {
         if verify_cached(&target, &source, &inventory, &inventory_bytes) {
             tracing::info!(build = %inventory.build_id, dir = %target.display(), "reusing the cached web build");
-            return Ok(hosted(target, inventory, true));
+            return Ok(hosted(target, inventory, true, lock));
         }
         tracing::warn!(dir = %target.display(), "the cached web build no longer verifies; downloading it again");
-        remove_dir(&target).map_err(cache_io(&target))?;
     }
 
     let nanos = std::time::SystemTime::now()
@@ -299,6 +309,18 @@ pub(crate) fn establish(source_url: &str, cache_dir: &Path) -> Result<HostedBuil
     if let Err(error) = result {
         let _ = std::fs::remove_dir_all(&staging);
         return Err(error);
+    }
+    if stale {
+        // Swap the verified download in: the stale tree is renamed aside first (a server still
+        // serving this key reads the new files from the same paths once it is in place).
+        let aside = target.with_extension(format!("stale-{}-{nanos}", std::process::id()));
+        if let Err(error) = std::fs::rename(&target, &aside) {
+            let _ = std::fs::remove_dir_all(&staging);
+            return Err(cache_io(&target)(error));
+        }
+        if let Err(error) = std::fs::remove_dir_all(&aside) {
+            tracing::debug!(%error, dir = %aside.display(), "could not remove a stale web build");
+        }
     }
     match std::fs::rename(&staging, &target) {
         Ok(()) => {}
@@ -312,10 +334,23 @@ pub(crate) fn establish(source_url: &str, cache_dir: &Path) -> Result<HostedBuil
     }
     remove_superseded(&builds, &key, &source);
     tracing::info!(build = %inventory.build_id, assets = inventory.entries.len(), dir = %target.display(), "downloaded the web build");
-    Ok(hosted(target, inventory, false))
+    Ok(hosted(target, inventory, false, lock))
 }
 
-fn hosted(dir: PathBuf, inventory: Inventory, reused: bool) -> HostedBuild {
+/// The lock file that marks build `key` as served (see the module docs).
+fn in_use_path(builds: &Path, key: &str) -> PathBuf {
+    builds.join(format!("{key}.in-use"))
+}
+
+fn open_in_use(path: &Path) -> std::io::Result<std::fs::File> {
+    std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+}
+
+fn hosted(dir: PathBuf, inventory: Inventory, reused: bool, in_use: std::fs::File) -> HostedBuild {
     let assets = inventory
         .entries
         .into_iter()
@@ -336,6 +371,7 @@ fn hosted(dir: PathBuf, inventory: Inventory, reused: bool) -> HostedBuild {
         build_id: inventory.build_id,
         reused,
         assets,
+        _in_use: in_use,
     }
 }
 
@@ -453,23 +489,35 @@ fn check_build_meta(index_html: &[u8], build_id: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Removes the other builds of the same source (a newer build replaced them). Best effort.
+/// Removes the other builds of the same source (a newer build replaced them) that no running
+/// server holds (their `.in-use` lock is free). Best effort.
 fn remove_superseded(builds: &Path, keep: &str, source: &SourceUrl) {
     let Ok(entries) = std::fs::read_dir(builds) else {
         return;
     };
     for entry in entries.flatten() {
-        if entry.file_name().to_string_lossy() == keep {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name == keep || !entry.path().is_dir() {
             continue;
         }
         let same_source = std::fs::read(entry.path().join(CONTROL))
             .ok()
             .and_then(|c| serde_json::from_slice::<serde_json::Value>(&c).ok())
             .is_some_and(|c| c["source_url"] == source.as_str());
-        if same_source {
-            if let Err(error) = remove_dir(&entry.path()) {
-                tracing::debug!(%error, dir = %entry.path().display(), "could not remove a superseded web build");
-            }
+        if !same_source {
+            continue;
+        }
+        let in_use = in_use_path(builds, &name);
+        let Ok(lock) = open_in_use(&in_use) else {
+            continue;
+        };
+        if lock.try_lock().is_err() {
+            tracing::debug!(dir = %entry.path().display(), "a superseded web build is still served by another server; kept");
+            continue;
+        }
+        // The lock file stays (a server starting this key now would lock a new one otherwise).
+        if let Err(error) = remove_dir(&entry.path()) {
+            tracing::debug!(%error, dir = %entry.path().display(), "could not remove a superseded web build");
         }
     }
 }
