@@ -124,7 +124,7 @@ pub(crate) fn encode_gene(
             source,
         },
         SparseError::Runs(e) => ExportError::Genes {
-            message: format!("gene '{name}': the sparse column is malformed: {e}"),
+            message: format!("gene '{name}' cannot be gzip'd from its sparse column: {e}"),
         },
     };
     if column.n() != n_cells {

@@ -12,13 +12,15 @@
 //! * the tokens go into one final deflate block with a dynamic Huffman code built from their
 //!   frequencies (lengths limited to 15 bits, code-length code to 7), or the fixed code when
 //!   that is smaller;
-//! * the CRC-32 is computed from the column too: stored bytes through a byte table, each run
-//!   in `O(log L)` table steps (see `runs/crc.rs`);
+//! * the CRC-32 is computed from the column too: for a very sparse column each run in
+//!   `O(log L)` table steps (see `runs/crc.rs`), otherwise over the dense bytes rebuilt 32 KiB
+//!   at a time (SIMD CRC is cheaper there; see [`DENSE_CRC_MAX_BYTES_PER_ENTRY`]);
 //! * the member is framed with [`header_bytes`] and
 //!   [`trailer_bytes`] (format.md §19 header rules).
 //!
-//! Work and memory are `O(nnz + n_rows / 258)` (the second term is the output's own size);
-//! the dense payload is never built and nothing is searched.
+//! Work is `O(nnz + n_rows / 258)` for very sparse columns and `O(nnz + n_rows / 64)`-ish
+//! otherwise (the block CRC); memory is the output plus 32 KiB. The whole dense payload is
+//! never held and nothing is searched.
 //!
 //! **Why hand-written.** No maintained Rust crate produces deflate from a run/sparse
 //! description: flate2, miniz_oxide, zlib-rs and libdeflater all take the dense bytes and find
@@ -75,6 +77,16 @@ pub enum RunsError {
         row: u32,
         /// The row before it.
         previous: u32,
+    },
+    /// The column is longer than [`MAX_ROWS`] (its symbol counts would overflow).
+    #[error(
+        "a column of {n_rows} rows is longer than the run encoder takes ({max} rows); export \
+         it without compression, or split the dataset",
+        max = MAX_ROWS
+    )]
+    TooManyRows {
+        /// Number of rows.
+        n_rows: usize,
     },
     /// A row is not below `n_rows`.
     #[error("sparse column entry {position} has row {row}, outside 0..{n_rows}")]
@@ -140,8 +152,8 @@ pub const RICH_RUNS_ONLY_MIN_BYTES: usize = 64 << 10;
 /// to 20 % smaller.
 pub const RICH_MAX_CODE_SHARE: f64 = 0.25;
 
-/// What [`encode_column_member`] does for `nnz` stored entries out of `n_rows`.
-pub fn choose_encoder(nnz: usize, n_rows: usize) -> EncoderChoice {
+/// The density rule alone: the run encoder up to [`RUNS_ONLY_MAX_DENSITY`], both above.
+fn choose_by_density(nnz: usize, n_rows: usize) -> EncoderChoice {
     if (nnz as f64) <= RUNS_ONLY_MAX_DENSITY * n_rows as f64 {
         EncoderChoice::Runs
     } else {
@@ -149,10 +161,13 @@ pub fn choose_encoder(nnz: usize, n_rows: usize) -> EncoderChoice {
     }
 }
 
-/// [`choose_encoder`], refined for 8-bit columns by their number of distinct codes, their size
-/// and their most frequent stored code.
-fn choose_for_column<C: Code>(column: &SparseQuantized<C>) -> EncoderChoice {
-    let basic = choose_encoder(column.nnz(), column.n_rows);
+/// Which encoder(s) [`encode_column_member`] runs for `column`: the density rule
+/// ([`RUNS_ONLY_MAX_DENSITY`]), refined for 8-bit columns by their number of distinct codes
+/// ([`RUNS_ONLY_MAX_DENSITY_U8_RICH`]), their size and their most frequent stored code
+/// ([`RICH_RUNS_ONLY_MIN_BYTES`]). Every [`EncoderChoice::Runs`] is a measured choice: see
+/// `benches/gzip_runs/README.md`.
+pub fn choose_encoder<C: Code>(column: &SparseQuantized<C>) -> EncoderChoice {
+    let basic = choose_by_density(column.nnz(), column.n_rows);
     if basic == EncoderChoice::Runs || C::WIDTH.byte_width() != 1 {
         return basic;
     }
@@ -185,9 +200,11 @@ fn choose_for_column<C: Code>(column: &SparseQuantized<C>) -> EncoderChoice {
 }
 
 /// Encodes a quantized sparse column as one gzip member, choosing the encoder with
-/// [`choose_encoder`]. `level` sets the header's XFL (and the general encoder's level). The
-/// result is never larger than the general encoder's member at `level`, and for sparse columns
-/// costs `O(nnz)` instead of a dense deflate.
+/// [`choose_encoder`]. `level` sets the header's XFL (and the general encoder's level). Where
+/// the general encoder runs too ([`EncoderChoice::Smallest`]), the result is never larger than
+/// its member; where the run encoder runs alone, it was smaller than zlib at `level` in every
+/// measurement (not a proof: see [`choose_encoder`]). Sparse columns cost `O(nnz)` instead of a
+/// dense deflate.
 ///
 /// # Errors
 /// [`RunsError`] when the column is malformed (rows not ascending, out of range, or not paired
@@ -203,7 +220,7 @@ pub fn encode_column_member<C: Code>(
         column.n_rows,
         level,
     )?;
-    match choose_for_column(column) {
+    match choose_encoder(column) {
         EncoderChoice::Runs => Ok(runs),
         EncoderChoice::Smallest => {
             let general = encode_payload_member(&codes_to_le_bytes(&column.to_dense()), level);
@@ -236,6 +253,9 @@ pub fn encode_runs_member<C: Code>(
             codes: codes.len(),
         });
     }
+    if n_rows > MAX_ROWS {
+        return Err(RunsError::TooManyRows { n_rows });
+    }
     let column = Column {
         rows,
         codes,
@@ -262,6 +282,10 @@ pub fn encode_runs_member<C: Code>(
     out.extend_from_slice(&trailer_bytes(crc, len));
     Ok(out)
 }
+
+/// Longest column [`encode_runs_member`] takes: with 2-byte codes every symbol count stays
+/// below 2^32.
+pub const MAX_ROWS: usize = (u32::MAX / 2) as usize;
 
 /// Runs shorter than this many fill elements are counted by length in the first pass and
 /// written from a per-column table of their bit strings in the second (one or two writes
@@ -940,10 +964,10 @@ mod tests {
             ),
         ];
         for (name, col, expected) in cases {
-            assert_eq!(choose_for_column(&col), expected, "{name}");
+            assert_eq!(choose_encoder(&col), expected, "{name}");
         }
         let wide = column::<u16>(big, 1, |k| (k % 3000) as u16);
-        assert_eq!(choose_for_column(&wide), EncoderChoice::Smallest, "u16");
+        assert_eq!(choose_encoder(&wide), EncoderChoice::Smallest, "u16");
     }
 
     /// The encoder before run-length tables: two token walks over the column.
@@ -1062,6 +1086,12 @@ mod tests {
         assert_eq!(
             encode_runs_member(&[1], &[3u8, 4], 0, 4, 6),
             Err(RunsError::LengthMismatch { rows: 1, codes: 2 })
+        );
+        assert_eq!(
+            encode_runs_member::<u16>(&[], &[], 0, MAX_ROWS + 1, 6),
+            Err(RunsError::TooManyRows {
+                n_rows: MAX_ROWS + 1
+            })
         );
     }
 }
