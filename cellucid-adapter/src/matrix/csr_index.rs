@@ -14,7 +14,9 @@
 //! A gene is then one read per run (≈ count / buffer capacity reads, served by the OS page
 //! cache after the first touch). The file disappears with the index (it is created unlinked).
 //!
-//! **Memory** during the build: the per-gene buffers (at most [`BUFFER_BUDGET`] bytes in total),
+//! **Memory** during the build: the per-gene buffers ([`BUFFER_BUDGET`] bytes in total, but at
+//! least 16 entries a gene: n_vars × 16 × (4 + value size) bytes when that is more, e.g.
+//! 128 MiB for a million f32 features), 12 bytes a gene of counting-sort scratch,
 //! two batches in flight (2 × [`BATCH_ENTRIES`] × (index + value + decoded u32 + value bytes)
 //! ≈ 8 MiB for f32 data with int32 indices), the grouped copy of one batch ([`BATCH_ENTRIES`]
 //! × (4 + value size) ≈ 2 MiB), a 1 MiB write buffer, the run lists
@@ -63,10 +65,12 @@ struct Scatter {
     values: Vec<Vec<u8>>,
     cap: usize,
     value_size: usize,
-    /// Counting-sort scratch of one batch (see [`Scatter::scatter`]): the start of each
-    /// gene's group, the next free slot of each group, and the grouped rows and values.
-    starts: Vec<usize>,
+    /// Counting-sort scratch of one batch (see [`Scatter::scatter`]): entries per gene (zero
+    /// between batches), the next free slot of each touched gene's group, the genes the batch
+    /// touches, and the grouped rows and values.
+    count: Vec<u32>,
     next: Vec<usize>,
+    touched: Vec<u32>,
     sorted_rows: Vec<u32>,
     sorted_values: Vec<u8>,
 }
@@ -126,19 +130,28 @@ impl Scatter {
     ) -> std::io::Result<()> {
         let n_vars = self.rows.len();
         let n = genes.len().min(value_bytes.len() / VS);
-        // Where each gene's group starts in the sorted arrays.
-        self.starts.clear();
-        self.starts.resize(n_vars + 1, 0);
+        // Count the batch's entries per gene, noting the genes it touches in first-touch order
+        // (a group's position in the sorted arrays does not matter, only the order inside it),
+        // so the work is O(entries + touched genes), not O(n_vars) per batch.
+        if self.count.len() != n_vars {
+            self.count = vec![0; n_vars];
+            self.next = vec![0; n_vars];
+        }
+        self.touched.clear();
         for &gene in &genes[..n] {
-            if let Some(c) = self.starts.get_mut(gene as usize + 1) {
+            if let Some(c) = self.count.get_mut(gene as usize) {
+                if *c == 0 {
+                    self.touched.push(gene);
+                }
                 *c += 1;
             }
         }
-        for g in 0..n_vars {
-            self.starts[g + 1] += self.starts[g];
+        let mut offset = 0;
+        for &gene in &self.touched {
+            let g = gene as usize;
+            self.next[g] = offset;
+            offset += self.count[g] as usize;
         }
-        self.next.clear();
-        self.next.extend_from_slice(&self.starts[..n_vars]);
         self.sorted_rows.clear();
         self.sorted_rows.resize(n, 0);
         self.sorted_values.clear();
@@ -164,8 +177,12 @@ impl Scatter {
                 }
             }
         }
-        for gene in 0..n_vars {
-            let (mut a, b) = (self.starts[gene], self.starts[gene + 1]);
+        // Each group now ends at `next[gene]` and holds `count[gene]` entries.
+        for i in 0..self.touched.len() {
+            let gene = self.touched[i] as usize;
+            let len = std::mem::take(&mut self.count[gene]) as usize;
+            let b = self.next[gene];
+            let mut a = b - len;
             while a < b {
                 let room = self.cap - self.rows[gene].len();
                 let take = room.min(b - a);
@@ -243,8 +260,9 @@ impl ColumnIndex {
                 .collect(),
             cap,
             value_size,
-            starts: Vec::new(),
+            count: Vec::new(),
             next: Vec::new(),
+            touched: Vec::new(),
             sorted_rows: Vec::new(),
             sorted_values: Vec::new(),
         };
@@ -388,8 +406,9 @@ mod tests {
             values: (0..n_vars).map(|_| Vec::with_capacity(cap * 2)).collect(),
             cap,
             value_size: 2,
-            starts: Vec::new(),
+            count: Vec::new(),
             next: Vec::new(),
+            touched: Vec::new(),
             sorted_rows: Vec::new(),
             sorted_values: Vec::new(),
         };
