@@ -36,6 +36,11 @@ pub(crate) const MAX_STRIPE_BYTES: usize = 32 << 20;
 /// Column stripes of one dense matrix and the LRU of decoded ones.
 #[derive(Debug)]
 pub(crate) struct Stripes {
+    /// Columns of one chunk (stripes never cross a chunk boundary).
+    chunk: usize,
+    /// Stripes per chunk.
+    parts: usize,
+    /// Columns of a stripe (the last part of a chunk may be narrower).
     width: usize,
     n_obs: usize,
     n_vars: usize,
@@ -56,17 +61,19 @@ impl Stripes {
     ) -> Stripes {
         let row_bytes = n_obs.max(1).saturating_mul(element_size.max(1));
         let budget = (MAX_STRIPE_BYTES / row_bytes).max(1);
-        let width = match chunks {
-            Some([_, columns]) => {
-                let chunk = usize::try_from(*columns).unwrap_or(1).max(1);
-                // Equal parts of a chunk, each within the budget.
-                chunk / chunk.div_ceil(budget)
-            }
+        // Unchunked: any split is aligned; read a budget's worth of columns at a time.
+        let chunk = match chunks {
+            Some([_, columns]) => usize::try_from(*columns).unwrap_or(1).max(1),
             _ => budget,
         }
         .clamp(1, n_vars.max(1));
+        // Equal parts of a chunk, each within the budget.
+        let parts = chunk.div_ceil(budget);
+        let width = chunk.div_ceil(parts);
         let stripe_bytes = row_bytes.saturating_mul(width);
         Stripes {
+            chunk,
+            parts,
             width,
             n_obs,
             n_vars,
@@ -81,9 +88,17 @@ impl Stripes {
         self.width
     }
 
+    /// The stripe holding column `j`.
+    fn stripe_of(&self, j: usize) -> usize {
+        (j / self.chunk) * self.parts + (j % self.chunk) / self.width
+    }
+
+    /// The columns of `stripe`: part `stripe % parts` of chunk `stripe / parts`.
     fn columns(&self, stripe: usize) -> Range<usize> {
-        let start = stripe * self.width;
-        start..(start + self.width).min(self.n_vars)
+        let chunk_start = (stripe / self.parts) * self.chunk;
+        let chunk_end = (chunk_start + self.chunk).min(self.n_vars);
+        let start = (chunk_start + (stripe % self.parts) * self.width).min(chunk_end);
+        start..(start + self.width).min(chunk_end)
     }
 
     /// Column `j` of the matrix at `path`, read through its stripe.
@@ -93,7 +108,7 @@ impl Stripes {
         path: &str,
         j: usize,
     ) -> Result<Values, ReadError> {
-        let stripe = j / self.width;
+        let stripe = self.stripe_of(j);
         let columns = self.columns(stripe);
         let values = match self.lookup(stripe) {
             Some(hit) => hit,
@@ -146,6 +161,49 @@ impl Stripes {
 mod tests {
     use super::*;
 
+    /// Every column is in exactly one stripe, the stripe `stripe_of` names, and no stripe
+    /// crosses a chunk boundary (so each chunk is decoded by its own stripes only).
+    #[test]
+    fn stripes_cover_every_column_once_within_chunks() {
+        for (n_vars, chunk, rows) in [
+            (2_000usize, 30u64, 1usize << 20),
+            (95, 30, 1 << 20),
+            (50, 8, 100),
+            (7, 3, 1 << 22),
+            (2_000, 2_000, 1 << 20),
+        ] {
+            let s = Stripes::new(
+                rows,
+                n_vars,
+                4,
+                Some(&[64, chunk]),
+                DEFAULT_STRIPE_CACHE_BYTES,
+            );
+            let mut seen = vec![0usize; n_vars];
+            let mut stripe = 0;
+            let mut covered = 0;
+            while covered < n_vars {
+                let cols = s.columns(stripe);
+                stripe += 1;
+                if cols.is_empty() {
+                    continue; // a chunk narrower than its parts (only at the matrix's end)
+                }
+                let c = chunk as usize;
+                assert_eq!(
+                    cols.start / c,
+                    (cols.end - 1) / c,
+                    "{cols:?} crosses a chunk"
+                );
+                for j in cols.clone() {
+                    seen[j] += 1;
+                    assert_eq!(s.columns(s.stripe_of(j)), cols, "column {j}");
+                }
+                covered = cols.end;
+            }
+            assert!(seen.iter().all(|&k| k == 1), "{n_vars} {chunk}");
+        }
+    }
+
     #[test]
     fn widths_follow_chunks_or_a_byte_budget() {
         assert_eq!(
@@ -181,7 +239,7 @@ mod tests {
             .width(),
             8
         );
-        // 30 columns in a 8-column budget: four parts of 7.
+        // 30-column chunks in an 8-column budget: four parts of each chunk, 8, 8, 8 and 6.
         assert_eq!(
             Stripes::new(
                 1 << 20,
@@ -191,7 +249,7 @@ mod tests {
                 DEFAULT_STRIPE_CACHE_BYTES
             )
             .width(),
-            7
+            8
         );
         assert_eq!(
             Stripes::new(0, 0, 4, None, DEFAULT_STRIPE_CACHE_BYTES).width(),
