@@ -602,7 +602,36 @@ fn parse_inventory(bytes: &[u8]) -> Result<Inventory, String> {
     if !seen.contains("index.html") {
         return Err("it does not list index.html".into());
     }
+    check_path_collisions(&entries)?;
     Ok(Inventory { build_id, entries })
+}
+
+/// Refuses asset paths that cannot all be files of one cache directory: two that differ only
+/// in letter case (one file on a case-insensitive file system), or a path inside another
+/// listed file (`a` and `a/b`).
+fn check_path_collisions(entries: &[Entry]) -> Result<(), String> {
+    let mut files: HashMap<String, &str> = HashMap::with_capacity(entries.len());
+    for e in entries {
+        if let Some(other) = files.insert(e.path.to_lowercase(), &e.path) {
+            return Err(format!(
+                "assets {other:?} and {:?} differ only in letter case; one cache directory \
+                 cannot hold both",
+                e.path
+            ));
+        }
+    }
+    for e in entries {
+        let lower = e.path.to_lowercase();
+        for (at, _) in lower.match_indices('/') {
+            if let Some(file) = files.get(&lower[..at]) {
+                return Err(format!(
+                    "asset {:?} lies inside {file:?}, which is also listed as a file",
+                    e.path
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn parse_sha256(text: &str) -> Option<[u8; 32]> {
@@ -694,6 +723,11 @@ mod tests {
             (good.replace("\"bytes\": 0", "\"bytes\": -1"), "bytes"),
             (good.replace("/assets/app.js", INVENTORY), "reserves"),
             (good.replace("\"b1\"", "\"\""), "build_id"),
+            (good.replace("/assets/app.js", "Index.HTML"), "letter case"),
+            (
+                good.replace("/assets/app.js", "index.html/app.js"),
+                "inside",
+            ),
         ] {
             let error = parse_inventory(bad.as_bytes()).expect_err(why);
             assert!(error.contains(why), "{error} should mention {why}");

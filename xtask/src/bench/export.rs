@@ -78,18 +78,21 @@ pub(crate) fn run(args: BenchExportArgs) -> anyhow::Result<ExitCode> {
     std::fs::create_dir_all(&args.work_dir)?;
     let exe = std::env::current_exe()?.to_string_lossy().into_owned();
     let input_s = input.to_string_lossy().into_owned();
-    // Each run writes a fresh folder, as a first export does, and every output is removed only
-    // after the last run: on ext4 without a journal (this project's benchmark VM) creating a
-    // file right after thousands were deleted scans the recently freed inodes (the kernel's
-    // `recently_deleted`), which cost our export 0.5–1 s of system time per run when it
-    // replaced the previous run's folder — while the reference, overwriting its files in
-    // place, never paid it.
+    // Each run writes a fresh folder, as a first export does, and every output (this bench's
+    // and the previous bench's, renamed aside now) is removed only after the last run: on ext4
+    // without a journal (this project's benchmark VM) creating a file right after thousands
+    // were deleted scans the recently freed inodes (the kernel's `recently_deleted`), which cost
+    // an export 0.5–1 s of system time when it replaced a folder just deleted — while the
+    // reference, overwriting its files in place, never paid it. Disk: runs × both outputs.
     let ours_root = args.work_dir.join("ours");
     let ref_root = args.work_dir.join("reference");
+    let mut leftovers = Vec::new();
     for root in [&ours_root, &ref_root] {
         if root.exists() {
-            std::fs::remove_dir_all(root)
-                .with_context(|| format!("cannot remove {}", root.display()))?;
+            let aside = root.with_extension(format!("old-{}", std::process::id()));
+            std::fs::rename(root, &aside)
+                .with_context(|| format!("cannot move {} aside", root.display()))?;
+            leftovers.push(aside);
         }
         std::fs::create_dir_all(root)?;
     }
@@ -174,13 +177,12 @@ pub(crate) fn run(args: BenchExportArgs) -> anyhow::Result<ExitCode> {
     if with_reference {
         reference.bytes = super::dir_size(&ref_out(runs - 1))?;
     }
-    // Keep the last run's folders for inspection; remove the others.
-    for run in 0..runs - 1 {
-        for dir in [ours_out(run), ref_out(run)] {
-            if dir.exists() {
-                std::fs::remove_dir_all(&dir)
-                    .with_context(|| format!("cannot remove {}", dir.display()))?;
-            }
+    // Keep the last run's folders for inspection; remove the others and the previous bench's.
+    let earlier_runs = (0..runs - 1).flat_map(|run| [ours_out(run), ref_out(run)]);
+    for dir in earlier_runs.chain(leftovers) {
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir)
+                .with_context(|| format!("cannot remove {}", dir.display()))?;
         }
     }
 
