@@ -101,18 +101,24 @@ mod tests {
     #[test]
     fn subdirectories_are_spread_where_the_file_system_allows() {
         use rustix::fs::{ioctl_getflags, ioctl_setflags, IFlags};
-        let tmp = tempfile::tempdir_in(env!("CARGO_MANIFEST_DIR")).unwrap();
+        let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("stage");
         std::fs::create_dir(&dir).unwrap();
         spread_subdirectories(&dir);
         let f = std::fs::File::open(&dir).unwrap();
         match ioctl_getflags(&f) {
             Ok(flags) if flags.contains(IFlags::TOPDIR) => {}
-            Ok(flags) => assert!(
-                ioctl_setflags(&f, flags | IFlags::TOPDIR).is_err(),
-                "the flag was settable but not set"
+            Ok(flags) => {
+                assert!(
+                    ioctl_setflags(&f, flags | IFlags::TOPDIR).is_err(),
+                    "the flag was settable but not set"
+                );
+                eprintln!("note: the file system of {} refuses the top-directory flag; only usability is checked", dir.display());
+            }
+            Err(e) => eprintln!(
+                "note: {} has no inode flags ({e}); only usability is checked",
+                dir.display()
             ),
-            Err(_) => {} // no inode flags on this file system
         }
         std::fs::create_dir(dir.join("var")).unwrap();
         std::fs::write(dir.join("var/0.bin"), b"x").unwrap();
