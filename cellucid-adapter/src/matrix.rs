@@ -364,6 +364,19 @@ impl GeneMatrix {
         Ok(self.column_index_until(cancel)?.is_some())
     }
 
+    /// Drops the column index of a CSR matrix (no-op otherwise), deleting its temporary file;
+    /// a later [`GeneMatrix::gene`] builds it again. For callers done with per-gene access:
+    /// an export releases it before syncing its output, so that the file system does not
+    /// write the index's still-dirty pages to disk as well (`syncfs` flushes every file).
+    pub fn release_column_index(&self) {
+        // A poisoned lock only means an earlier build panicked; the slot is still ours.
+        let mut guard = self
+            .column_index
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        guard.take();
+    }
+
     fn column_index(&self) -> Result<Option<Arc<ColumnIndex>>, ReadError> {
         if self.layout != Layout::Csr {
             return Ok(None);
@@ -420,7 +433,9 @@ impl GeneMatrix {
         }
         let col = self.read_gene(j)?;
         if let Ok(mut c) = self.cache.lock() {
-            c.put(j, col.clone());
+            if c.admits(col.byte_len()) {
+                c.put(j, col.clone());
+            }
         }
         Ok(col)
     }

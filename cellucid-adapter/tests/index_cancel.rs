@@ -1,5 +1,6 @@
 //! `GeneMatrix::build_column_index_until`: a cancelled build stores nothing and the index is
-//! built later on demand; an uncancelled one serves every gene as the CSR rows hold it.
+//! built later on demand; an uncancelled one serves every gene as the CSR rows hold it; a
+//! released one (`GeneMatrix::release_column_index`) is rebuilt by the next gene read.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
@@ -72,4 +73,25 @@ fn an_uncancelled_build_serves_every_gene() {
         let got = gene_dense(&x, j);
         assert!(same(&got, want), "gene {j}: {got:?} vs {want:?}");
     }
+}
+
+#[test]
+fn a_released_index_is_rebuilt_on_demand() {
+    let ad = csr_fixture();
+    let x = ad.matrix(MatrixSource::X).unwrap().with_cache_bytes(0);
+    assert!(x.build_column_index_until(&AtomicBool::new(false)).unwrap());
+    x.release_column_index();
+    // Released: a cancelled build finds nothing built.
+    assert!(!x.build_column_index_until(&AtomicBool::new(true)).unwrap());
+    let reference = genes_from_rows(&x);
+    for (j, want) in reference.iter().enumerate() {
+        let got = gene_dense(&x, j);
+        assert!(
+            same(&got, want),
+            "gene {j} after a release: {got:?} vs {want:?}"
+        );
+    }
+    // Releasing twice, or a matrix whose index was never built, is harmless.
+    x.release_column_index();
+    x.release_column_index();
 }

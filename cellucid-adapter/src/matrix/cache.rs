@@ -25,9 +25,15 @@ impl GeneCache {
         self.entries.get(&j).cloned()
     }
 
+    /// Whether a column of `bytes` would be kept by [`GeneCache::put`] (so callers clone only
+    /// what is kept: with a zero budget, an export, nothing is copied).
+    pub(super) fn admits(&self, bytes: usize) -> bool {
+        bytes <= self.budget
+    }
+
     pub(super) fn put(&mut self, j: usize, col: GeneColumn) {
         let size = col.byte_len();
-        if size > self.budget {
+        if !self.admits(size) {
             return;
         }
         if let Some(old) = self.entries.put(j, col) {
