@@ -103,6 +103,12 @@ pub trait ExportSource: Sync {
         let _ = cancel;
         Ok(())
     }
+    /// Frees what [`ExportSource::prepare_genes`] built, once every gene has been read (the
+    /// export calls it before syncing its output: a CSR column index is a temporary file
+    /// whose dirty pages a file-system sync would otherwise write out too). A later
+    /// [`ExportSource::gene`] must still work, doing the preparation again. The default does
+    /// nothing.
+    fn release_genes(&self) {}
     /// Resolves the embeddings to export when the options name none (dimension → obsm key).
     ///
     /// # Errors

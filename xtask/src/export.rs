@@ -352,6 +352,14 @@ fn human(bytes: u64) -> String {
 
 /// Runs `cargo xtask export`.
 pub(crate) fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
+    // `RUST_LOG=cellucid_export=debug` prints when each phase of the export ends (to stderr,
+    // with the elapsed time); without `RUST_LOG` nothing is logged beside the progress bars.
+    if std::env::var_os("RUST_LOG").is_some() {
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_writer(std::io::stderr)
+            .init();
+    }
     let demo = args.input.is_none();
     let input = args
         .input

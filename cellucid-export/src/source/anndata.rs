@@ -219,6 +219,12 @@ impl ExportSource for AnnDataSource {
         }
     }
 
+    fn release_genes(&self) {
+        if let Some(m) = &self.matrix {
+            m.release_column_index();
+        }
+    }
+
     fn default_embeddings(&self) -> Result<BTreeMap<u8, String>, SourceError> {
         mapping::resolve_embeddings(&self.adata).map_err(|e| SourceError::Invalid {
             what: "embeddings".into(),

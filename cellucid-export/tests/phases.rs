@@ -1,0 +1,178 @@
+//! How `export()` runs the source's gene preparation, the plan with its payloads, and the
+//! genes side by side: which error wins when several halves fail, and that the prepared
+//! per-gene state is released once every gene has been read, before the output is synced.
+
+mod common;
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use cellucid_export::source::{
+    ExportSource, GeneColumn, Graph, InMemorySource, Label, Matrix2, ObsColumn, SourceError,
+};
+use cellucid_export::{export, ExportError, ExportOptions, NoEvents};
+use common::dataset::{options, unit};
+
+const CELLS: usize = 40;
+const GENES: usize = 64;
+
+fn inner(bad_gene: Option<usize>) -> InMemorySource {
+    let umap = ndarray::Array2::from_shape_fn((CELLS, 2), |(i, j)| unit(i, j) * 10.0);
+    let pca = ndarray::Array2::from_shape_fn((CELLS, 5), |(i, j)| unit(i, j + 7) as f32);
+    let x = ndarray::Array2::from_shape_fn((CELLS, GENES), |(i, j)| {
+        if Some(j) == bad_gene && i == 3 {
+            f32::INFINITY
+        } else {
+            (unit(i, j + 99) * 5.0) as f32
+        }
+    });
+    let labels = vec![Label::Str("A".into()), Label::Str("B".into())];
+    let codes = (0..CELLS).map(|i| (i % 2) as i32).collect();
+    InMemorySource::new(CELLS)
+        .with_obsm("X_umap_2d", umap.view())
+        .with_obsm("X_pca", pca.view())
+        .with_obs_categorical("cluster", labels, codes)
+        .with_var_names((0..GENES).map(|j| format!("G{j}")).collect())
+        .with_x_dense(x.view())
+}
+
+/// An in-memory source that records the order of the gene calls and can fail its gene
+/// preparation.
+struct Recording {
+    inner: InMemorySource,
+    fail_prepare: bool,
+    genes_read: AtomicUsize,
+    prepared: AtomicBool,
+    /// `genes_read` at each `release_genes` call.
+    released_after: Mutex<Vec<usize>>,
+}
+
+impl Recording {
+    fn new(inner: InMemorySource, fail_prepare: bool) -> Self {
+        Self {
+            inner,
+            fail_prepare,
+            genes_read: AtomicUsize::new(0),
+            prepared: AtomicBool::new(false),
+            released_after: Mutex::new(Vec::new()),
+        }
+    }
+}
+
+impl ExportSource for Recording {
+    fn describe(&self) -> String {
+        self.inner.describe()
+    }
+    fn n_cells(&self) -> usize {
+        self.inner.n_cells()
+    }
+    fn obs_keys(&self) -> Vec<String> {
+        self.inner.obs_keys()
+    }
+    fn obs_column(&self, key: &str) -> Result<ObsColumn, SourceError> {
+        self.inner.obs_column(key)
+    }
+    fn obsm_keys(&self) -> Vec<String> {
+        self.inner.obsm_keys()
+    }
+    fn obsm(&self, key: &str) -> Result<Matrix2, SourceError> {
+        self.inner.obsm(key)
+    }
+    fn obsp_keys(&self) -> Vec<String> {
+        self.inner.obsp_keys()
+    }
+    fn obsp(&self, key: &str) -> Result<Graph, SourceError> {
+        self.inner.obsp(key)
+    }
+    fn has_genes(&self) -> bool {
+        self.inner.has_genes()
+    }
+    fn n_genes(&self) -> usize {
+        self.inner.n_genes()
+    }
+    fn gene_names(&self, id_column: Option<&str>) -> Result<Vec<String>, SourceError> {
+        self.inner.gene_names(id_column)
+    }
+    fn gene(&self, index: usize) -> Result<GeneColumn, SourceError> {
+        assert!(
+            self.prepared.load(Ordering::SeqCst),
+            "gene {index} read before the preparation ended"
+        );
+        self.genes_read.fetch_add(1, Ordering::SeqCst);
+        self.inner.gene(index)
+    }
+    fn prepare_genes(&self, _cancel: &AtomicBool) -> Result<(), SourceError> {
+        if self.fail_prepare {
+            return Err(SourceError::Read {
+                what: "the column index of X".into(),
+                source_name: "recording".into(),
+                message: "disk on fire".into(),
+            });
+        }
+        self.prepared.store(true, Ordering::SeqCst);
+        Ok(())
+    }
+    fn release_genes(&self) {
+        let read = self.genes_read.load(Ordering::SeqCst);
+        self.released_after.lock().expect("lock").push(read);
+    }
+}
+
+fn opts() -> ExportOptions {
+    let mut o = options();
+    o.connectivities_key = None;
+    o
+}
+
+fn run(src: &Recording, o: &ExportOptions) -> Result<(), ExportError> {
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = dir.path().join("ds");
+    let r = export(src, &out, o, &NoEvents).map(|_| ());
+    assert_eq!(
+        r.is_ok(),
+        out.exists(),
+        "published exactly when it succeeded"
+    );
+    r
+}
+
+#[test]
+fn the_prepared_genes_are_released_once_after_every_gene_was_read() {
+    let src = Recording::new(inner(None), false);
+    run(&src, &opts()).expect("export");
+    assert_eq!(src.genes_read.load(Ordering::SeqCst), GENES);
+    assert_eq!(*src.released_after.lock().expect("lock"), vec![GENES]);
+}
+
+#[test]
+fn a_failed_preparation_is_the_error_when_the_plan_is_fine_and_no_gene_is_read() {
+    let src = Recording::new(inner(None), true);
+    let err = run(&src, &opts()).expect_err("refused");
+    assert!(
+        matches!(&err, ExportError::Source(SourceError::Read { message, .. }) if message == "disk on fire"),
+        "{err}"
+    );
+    assert_eq!(src.genes_read.load(Ordering::SeqCst), 0);
+}
+
+#[test]
+fn a_refusal_of_the_plan_wins_over_a_failed_preparation() {
+    let src = Recording::new(inner(None), true);
+    let mut o = opts();
+    o.latent_key = Some("X_missing".into());
+    let err = run(&src, &o).expect_err("refused");
+    assert!(
+        matches!(&err, ExportError::Source(SourceError::MissingKey { key, .. }) if key == "X_missing"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_refused_gene_fails_the_export_after_the_preparation() {
+    let src = Recording::new(inner(Some(20)), false);
+    let err = run(&src, &opts()).expect_err("refused");
+    assert!(
+        matches!(&err, ExportError::Gene { name, .. } if name == "G20"),
+        "{err}"
+    );
+}
