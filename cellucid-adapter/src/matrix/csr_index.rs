@@ -24,7 +24,9 @@
 //! matrix (8 × (`n_obs` + 1) bytes). Disk: `nnz × (4 + value size)` bytes.
 
 use std::fs::File;
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::io::Write;
+#[cfg(not(unix))]
+use std::io::{Read, Seek, SeekFrom};
 use std::ops::Range;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -48,7 +50,10 @@ pub const BUFFER_BUDGET: usize = 16 << 20;
 /// A built column index: gene offsets plus the temporary CSC file.
 #[derive(Debug)]
 pub(crate) struct ColumnIndex {
-    file: Mutex<File>,
+    file: File,
+    /// Serializes seek-then-read where positioned reads are not available (not Unix).
+    #[cfg_attr(unix, allow(dead_code))]
+    seek_lock: Mutex<()>,
     col_ptr: Vec<u64>,
     runs: Vec<Vec<(u64, u32)>>,
     dtype: DType,
@@ -332,12 +337,34 @@ impl ColumnIndex {
             .into_inner()
             .map_err(|e| tmp_err(e.into_error()))?;
         Ok(Some(ColumnIndex {
-            file: Mutex::new(file),
+            file,
+            seek_lock: Mutex::new(()),
             col_ptr,
             runs: scatter.runs,
             dtype,
             value_size: value_size as u64,
         }))
+    }
+
+    /// Fills `buf` from the index file at `offset`: a positioned read, so that the genes read
+    /// in parallel do not queue on a shared file position (elsewhere than Unix, a lock
+    /// serializes seek and read).
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::FileExt;
+            self.file.read_exact_at(buf, offset)
+        }
+        #[cfg(not(unix))]
+        {
+            let _serial = self
+                .seek_lock
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut f = &self.file;
+            f.seek(SeekFrom::Start(offset))?;
+            f.read_exact(buf)
+        }
     }
 
     /// Rows (ascending) and values of gene `j`: one read per run of the gene.
@@ -358,28 +385,21 @@ impl ColumnIndex {
         let mut rows = Vec::with_capacity(n);
         let mut value_bytes = Vec::with_capacity(n * vs);
         let mut buf = Vec::new();
-        {
-            let mut f = self
-                .file
-                .lock()
-                .map_err(|_| ReadError::malformed(path, "column index lock poisoned by a panic"))?;
-            let io = |e| ReadError::TempFile {
-                path: path.to_string(),
-                dir: std::env::temp_dir(),
-                source: e,
-            };
-            for &(offset, len) in runs {
-                let len = len as usize;
-                buf.resize(len * (4 + vs), 0);
-                f.seek(SeekFrom::Start(offset)).map_err(io)?;
-                f.read_exact(&mut buf).map_err(io)?;
-                rows.extend(
-                    buf[..len * 4]
-                        .chunks_exact(4)
-                        .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])),
-                );
-                value_bytes.extend_from_slice(&buf[len * 4..]);
-            }
+        let io = |e| ReadError::TempFile {
+            path: path.to_string(),
+            dir: std::env::temp_dir(),
+            source: e,
+        };
+        for &(offset, len) in runs {
+            let len = len as usize;
+            buf.resize(len * (4 + vs), 0);
+            self.read_at(&mut buf, offset).map_err(io)?;
+            rows.extend(
+                buf[..len * 4]
+                    .chunks_exact(4)
+                    .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])),
+            );
+            value_bytes.extend_from_slice(&buf[len * 4..]);
         }
         let values = from_le_bytes(self.dtype, &value_bytes)
             .ok_or_else(|| ReadError::malformed(path, "string matrix"))?;
@@ -391,6 +411,7 @@ impl ColumnIndex {
 #[allow(clippy::unwrap_used, clippy::panic)]
 mod tests {
     use super::*;
+    use std::io::{Read, Seek, SeekFrom};
 
     /// The counting-sort scatter keeps every gene's rows ascending with their values, across
     /// batches and across buffer flushes (buffers of 3 entries, groups of up to 7).
