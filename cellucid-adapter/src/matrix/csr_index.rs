@@ -438,8 +438,8 @@ mod tests {
             sorted_rows: Vec::new(),
             sorted_values: Vec::new(),
         };
-        // 12 rows; row r holds the genes g with (r + g) % 3 != 0 (and gene 3 in every row),
-        // value = 100 * r + g as u16 LE; streamed as two batches of 5 and 7 rows.
+        // 14 rows; row r holds the genes g with (r + g) % 3 != 0 (and gene 3 in every row),
+        // value = 100 * r + g as u16 LE; streamed as batches of 5, 7 and 2 rows.
         let mut expected: Vec<Vec<(u32, u16)>> = vec![Vec::new(); n_vars];
         let mut batch = |first: u32, rows: std::ops::Range<u32>, scatter: &mut Scatter| {
             let (mut indptr, mut genes, mut bytes) = (vec![0u64], Vec::new(), Vec::new());
@@ -460,6 +460,8 @@ mod tests {
         };
         batch(0, 0..5, &mut scatter);
         batch(5, 5..12, &mut scatter);
+        // A smaller batch after a larger one: the grouping arrays keep stale entries past its end.
+        batch(12, 12..14, &mut scatter);
         for g in 0..n_vars {
             scatter.flush(g).unwrap();
         }
