@@ -32,7 +32,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
-use super::io::{from_le_bytes, to_le_bytes};
+use super::io::{from_le_bytes, le_bytes};
 use crate::backend::Backend;
 use crate::elem::{index_to_u32, join};
 use crate::error::ReadError;
@@ -276,7 +276,7 @@ impl ColumnIndex {
             sorted_rows: Vec::new(),
             sorted_values: Vec::new(),
         };
-        let read_rows = |rows: &Range<usize>| -> Result<(Vec<u32>, Vec<u8>), ReadError> {
+        let read_rows = |rows: &Range<usize>| -> Result<(Vec<u32>, Values), ReadError> {
             let r = indptr[rows.start]..indptr[rows.end];
             let genes = read_genes(&r)?;
             let data = b.read(&data_path, std::slice::from_ref(&r))?;
@@ -290,7 +290,7 @@ impl ColumnIndex {
                     ),
                 ));
             }
-            Ok((genes, to_le_bytes(&data)))
+            Ok((genes, data))
         };
         let row_spans = row_batches(indptr, batch);
         let mut pending = match row_spans.first() {
@@ -301,7 +301,10 @@ impl ColumnIndex {
             if cancel.load(Ordering::Relaxed) {
                 return Ok(None);
             }
-            let (genes, bytes) = pending.take().unwrap_or_default();
+            let Some((genes, data)) = pending.take() else {
+                break;
+            };
+            let bytes = le_bytes(&data);
             let rows = &row_spans[i];
             let lo = indptr[rows.start];
             let local: Vec<u64> = indptr[rows.start..=rows.end]

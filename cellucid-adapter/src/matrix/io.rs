@@ -29,6 +29,30 @@ pub(super) fn to_le_bytes(values: &Values) -> Vec<u8> {
     }
 }
 
+/// The little-endian bytes of `values` as [`to_le_bytes`] writes them, borrowed where the
+/// memory already holds them (numeric values on a little-endian machine), so the column-index
+/// build does not copy every value once more.
+pub(super) fn le_bytes(values: &Values) -> std::borrow::Cow<'_, [u8]> {
+    use std::borrow::Cow;
+    if cfg!(target_endian = "little") {
+        match values {
+            Values::I8(v) => return Cow::Borrowed(bytemuck::cast_slice(v)),
+            Values::I16(v) => return Cow::Borrowed(bytemuck::cast_slice(v)),
+            Values::I32(v) => return Cow::Borrowed(bytemuck::cast_slice(v)),
+            Values::I64(v) => return Cow::Borrowed(bytemuck::cast_slice(v)),
+            Values::U8(v) => return Cow::Borrowed(v),
+            Values::U16(v) => return Cow::Borrowed(bytemuck::cast_slice(v)),
+            Values::U32(v) => return Cow::Borrowed(bytemuck::cast_slice(v)),
+            Values::U64(v) => return Cow::Borrowed(bytemuck::cast_slice(v)),
+            Values::F16(v) => return Cow::Borrowed(bytemuck::cast_slice(v)),
+            Values::F32(v) => return Cow::Borrowed(bytemuck::cast_slice(v)),
+            Values::F64(v) => return Cow::Borrowed(bytemuck::cast_slice(v)),
+            Values::Bool(_) => {}
+        }
+    }
+    Cow::Owned(to_le_bytes(values))
+}
+
 /// Decode little-endian bytes written by [`to_le_bytes`]. Trailing partial elements are ignored.
 pub(super) fn from_le_bytes(dtype: DType, bytes: &[u8]) -> Option<Values> {
     fn go<T, const N: usize>(bytes: &[u8], f: impl Fn([u8; N]) -> T) -> Vec<T> {
@@ -82,6 +106,7 @@ mod tests {
         for v in cases {
             let bytes = to_le_bytes(&v);
             assert_eq!(bytes.len(), v.len() * v.dtype().size());
+            assert_eq!(le_bytes(&v).as_ref(), &bytes[..], "{:?}", v.dtype());
             assert_eq!(from_le_bytes(v.dtype(), &bytes), Some(v));
         }
     }
