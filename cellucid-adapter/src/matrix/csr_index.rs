@@ -86,11 +86,15 @@ impl Scatter {
         if n == 0 {
             return Ok(());
         }
-        let mut row_bytes = Vec::with_capacity(n * 4);
-        for r in &self.rows[gene] {
-            row_bytes.extend_from_slice(&r.to_le_bytes());
+        if cfg!(target_endian = "little") {
+            self.file.write_all(bytemuck::cast_slice(&self.rows[gene]))?;
+        } else {
+            let mut row_bytes = Vec::with_capacity(n * 4);
+            for r in &self.rows[gene] {
+                row_bytes.extend_from_slice(&r.to_le_bytes());
+            }
+            self.file.write_all(&row_bytes)?;
         }
-        self.file.write_all(&row_bytes)?;
         self.file.write_all(&self.values[gene])?;
         self.runs[gene].push((self.end, u32::try_from(n).unwrap_or(u32::MAX)));
         self.end += (n * (4 + self.value_size)) as u64;
