@@ -87,7 +87,8 @@ impl Scatter {
             return Ok(());
         }
         if cfg!(target_endian = "little") {
-            self.file.write_all(bytemuck::cast_slice(&self.rows[gene]))?;
+            self.file
+                .write_all(bytemuck::cast_slice(&self.rows[gene]))?;
         } else {
             let mut row_bytes = Vec::with_capacity(n * 4);
             for r in &self.rows[gene] {
