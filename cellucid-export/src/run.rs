@@ -134,8 +134,9 @@ enum Phase1 {
 ///
 /// Errors keep the serial order of a one-threaded export: every refusal of the plan first,
 /// then a payload error, then the source's preparation error, then the first refused gene. A
-/// failed plan cancels the preparation (between two of its batches) so that the error is not
-/// held back by it.
+/// failed plan or payload write cancels the preparation (between two of its batches) and the
+/// genes (those not yet started), so that the error is not held back by them; the genes do not
+/// start at all after such a failure.
 fn build_and_write(
     source: &dyn ExportSource,
     options: &ExportOptions,
@@ -163,9 +164,15 @@ fn build_and_write(
         if waiting.fetch_sub(1, Ordering::AcqRel) != 1 {
             return;
         }
+        // A failed payload write cancels the preparation, which then ends `Ok` without its
+        // index: the genes must not start (the payload error is the export's error anyway, and
+        // reading genes would rebuild the index, uncancellably, under its lock).
+        if failed.load(Ordering::Acquire) {
+            return;
+        }
         if let (Some(plan), true) = (ready.get(), prepared_ok()) {
             tracing::debug!(elapsed = ?start.elapsed(), "genes started");
-            let var = write_gene_stage(plan, source, files, events);
+            let var = write_gene_stage(plan, source, files, events, &failed);
             // Done with per-gene reads: the column index's temporary file goes before the
             // final sync, which would otherwise write its dirty pages to disk.
             source.release_genes();
@@ -188,7 +195,7 @@ fn build_and_write(
                     s.spawn(|_| {
                         let r = write_payloads(plan, files, events);
                         if r.is_err() {
-                            failed.store(true, Ordering::Relaxed);
+                            failed.store(true, Ordering::Release);
                         }
                         tracing::debug!(elapsed = ?start.elapsed(), "payloads written");
                         put(&payloads, r);

@@ -186,12 +186,13 @@ pub(crate) fn write_payloads(
 }
 
 /// Writes one payload per planned gene (in parallel) and returns the var manifest, or `None`
-/// when the plan has no genes.
+/// when the plan has no genes. Stops early once `cancel` is set (see `genes::write_genes`).
 pub(crate) fn write_gene_stage(
     plan: &Plan,
     source: &dyn ExportSource,
     files: &FileWriter<'_>,
     events: &dyn ExportEvents,
+    cancel: &std::sync::atomic::AtomicBool,
 ) -> Result<Option<VarManifest>, ExportError> {
     let Some(g) = &plan.genes else {
         return Ok(None);
@@ -199,7 +200,16 @@ pub(crate) fn write_gene_stage(
     let o = &plan.options;
     files.dir("var")?;
     let bits = o.var_quantization.and_then(Bits::from_bits);
-    let bounds = genes::write_genes(source, g, plan.n_cells, bits, o.compression, files, events)?;
+    let bounds = genes::write_genes(
+        source,
+        g,
+        plan.n_cells,
+        bits,
+        o.compression,
+        files,
+        events,
+        cancel,
+    )?;
     Ok(Some(manifests::var_manifest(plan, &g.names, &bounds)))
 }
 

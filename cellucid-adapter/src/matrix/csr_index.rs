@@ -11,8 +11,10 @@
 //! (offset, length). Rows are visited in order, so a gene's runs, and the rows inside them,
 //! are ascending.
 //!
-//! A gene is then one read per run (≈ count / buffer capacity reads, served by the OS page
-//! cache after the first touch). The file disappears with the index (it is created unlinked).
+//! A gene is then one positioned read per run (≈ count / buffer capacity reads, served by the
+//! OS page cache after the first touch; genes read in parallel share no file position). The file
+//! disappears with the index (it is created unlinked; `GeneMatrix::release_column_index` drops
+//! it early).
 //!
 //! **Memory** during the build: the per-gene buffers ([`BUFFER_BUDGET`] bytes in total, but at
 //! least 16 entries a gene: n_vars × 16 × (4 + value size) bytes when that is more, e.g.

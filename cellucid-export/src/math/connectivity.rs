@@ -64,6 +64,12 @@ pub enum GraphError {
         /// Number of cells.
         n: usize,
     },
+    /// More stored entries below the diagonal than the symmetry check indexes (2^32 − 1).
+    #[error("connectivity graph stores {entries} entries below the diagonal; at most 4294967295 can be checked (the viewer handles about 12 million edges). Fix: sparsify the graph (fewer neighbours) before exporting")]
+    TooManyEntries {
+        /// Entries below the diagonal.
+        entries: usize,
+    },
 }
 
 /// The canonical undirected edge list: pairs `i < j` sorted by `(src, dst)`, each stored once.
@@ -201,7 +207,7 @@ where
                 column: w[0].1 as usize,
             });
         }
-        let order = column_order(n, &lower);
+        let order = column_order(n, &lower)?;
         let sorted_lower = |k: usize| order.get(k).and_then(|&i| lower.get(i as usize));
         if let Some(e) = (1..order.len()).find_map(|k| {
             let (a, b) = (sorted_lower(k - 1)?, sorted_lower(k)?);
@@ -215,10 +221,18 @@ where
         upper = Edges::from_sorted_upper(n, sorted);
         check_symmetry(&upper, &lower, &order)?;
     } else {
-        check_symmetry(&upper, &lower, &column_order(n, &lower))?;
+        check_symmetry(&upper, &lower, &column_order(n, &lower)?)?;
     }
     upper.max_neighbors = max_degree(n, &upper);
     Ok(upper)
+}
+
+/// Refuses more entries below the diagonal than [`column_order`] indexes.
+fn check_lower_entries(entries: usize) -> Result<(), GraphError> {
+    match u32::try_from(entries) {
+        Ok(_) => Ok(()),
+        Err(_) => Err(GraphError::TooManyEntries { entries }),
+    }
 }
 
 /// The order of the transposed lower triangle `(column, row, weight)` by `(column, row)`:
@@ -228,8 +242,10 @@ where
 /// column (every column already checked `< n`) therefore orders both keys in O(entries + n),
 /// where sorting the 24-byte tuples took 2 % of an export's CPU (100k cells, 1.5 M entries).
 /// Two entries of one row with the same column end up next to each other. The permutation
-/// costs 4 bytes an entry beside the triangle, not a sorted copy of it.
-fn column_order(n: usize, lower: &[(u32, u32, f64)]) -> Vec<u32> {
+/// costs 4 bytes an entry beside the triangle, not a sorted copy of it, and so indexes at most
+/// 2^32 − 1 entries ([`GraphError::TooManyEntries`] beyond).
+fn column_order(n: usize, lower: &[(u32, u32, f64)]) -> Result<Vec<u32>, GraphError> {
+    check_lower_entries(lower.len())?;
     let mut next = vec![0u32; n + 1];
     for e in lower {
         if let Some(c) = next.get_mut(e.0 as usize + 1) {
@@ -248,7 +264,7 @@ fn column_order(n: usize, lower: &[(u32, u32, f64)]) -> Vec<u32> {
             *slot += 1;
         }
     }
-    order
+    Ok(order)
 }
 
 /// A graph split by [`split_triangles`].
@@ -535,7 +551,11 @@ mod tests {
                 .collect();
             let mut expected: Vec<usize> = (0..lower.len()).collect();
             expected.sort_by_key(|&k| lower[k].0); // stable
-            let order: Vec<usize> = column_order(n, &lower).into_iter().map(|k| k as usize).collect();
+            let order: Vec<usize> = column_order(n, &lower)
+                .expect("few entries")
+                .into_iter()
+                .map(|k| k as usize)
+                .collect();
             prop_assert_eq!(order, expected);
         }
     }
@@ -564,6 +584,16 @@ mod tests {
             dense[t * 4 + s] = w;
         }
         assert_eq!(edges_from_dense(4, &dense), Ok(e));
+    }
+
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn more_lower_entries_than_u32_indexes_are_refused() {
+        let max = u32::MAX as usize;
+        assert_eq!(check_lower_entries(max), Ok(()));
+        let err = check_lower_entries(max + 1).expect_err("refused");
+        assert_eq!(err, GraphError::TooManyEntries { entries: max + 1 });
+        assert!(err.to_string().contains("Fix: sparsify"), "{err}");
     }
 
     #[test]

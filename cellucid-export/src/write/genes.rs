@@ -1,7 +1,7 @@
 //! The parallel gene pipeline: one gene per task (read → encode → gzip → write), memory bounded
 //! by a few gene columns per thread.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use cellucid_format::payload::var_values_path;
 use cellucid_format::{ValueBounds, ValueEncoding};
@@ -271,6 +271,9 @@ pub(crate) fn check_genes(
 
 /// Writes every planned gene in parallel and returns the bounds of each (in payload order).
 /// A refused gene fails the export with the error of the first refused gene in export order.
+/// Once `cancel` is set (another part of the export failed, and its error is the one reported)
+/// the genes not yet started are skipped and an internal error is returned.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn write_genes(
     source: &dyn ExportSource,
     genes: &PlannedGenes,
@@ -279,10 +282,16 @@ pub(crate) fn write_genes(
     compression: Option<u32>,
     files: &FileWriter<'_>,
     events: &dyn ExportEvents,
+    cancel: &AtomicBool,
 ) -> Result<Vec<Option<ValueBounds>>, ExportError> {
     let encoding = ValueEncoding::from_bits(bits);
     events.stage_started(Stage::Genes, genes.names.len() as u64);
     let bounds = in_gene_order(genes.names.len(), |g| {
+        if cancel.load(Ordering::Relaxed) {
+            return Err(ExportError::Internal(
+                "gene writing stopped because another part of the export failed".into(),
+            ));
+        }
         let encoded = read_and_encode(source, genes, g, n_cells, bits, compression)?;
         let rel = var_values_path(g as u64, encoding, compression);
         match &encoded.bytes {
