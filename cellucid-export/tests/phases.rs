@@ -10,7 +10,7 @@ use std::sync::Mutex;
 use cellucid_export::source::{
     ExportSource, GeneColumn, Graph, InMemorySource, Label, Matrix2, ObsColumn, SourceError,
 };
-use cellucid_export::{export, ExportError, ExportOptions, NoEvents};
+use cellucid_export::{export, ExportError, ExportEvents, ExportOptions, NoEvents, Stage};
 use common::dataset::{options, unit};
 
 const CELLS: usize = 40;
@@ -37,10 +37,12 @@ fn inner(bad_gene: Option<usize>) -> InMemorySource {
 }
 
 /// An in-memory source that records the order of the gene calls and can fail its gene
-/// preparation.
+/// preparation, or make it wait for the export's cancel flag (like a column index that is
+/// still being built when another part of the export fails).
 struct Recording {
     inner: InMemorySource,
     fail_prepare: bool,
+    prepare_until_cancelled: bool,
     genes_read: AtomicUsize,
     prepared: AtomicBool,
     /// `genes_read` at each `release_genes` call.
@@ -52,6 +54,7 @@ impl Recording {
         Self {
             inner,
             fail_prepare,
+            prepare_until_cancelled: false,
             genes_read: AtomicUsize::new(0),
             prepared: AtomicBool::new(false),
             released_after: Mutex::new(Vec::new()),
@@ -101,7 +104,15 @@ impl ExportSource for Recording {
         self.genes_read.fetch_add(1, Ordering::SeqCst);
         self.inner.gene(index)
     }
-    fn prepare_genes(&self, _cancel: &AtomicBool) -> Result<(), SourceError> {
+    fn prepare_genes(&self, cancel: &AtomicBool) -> Result<(), SourceError> {
+        if self.prepare_until_cancelled {
+            // Cancelled: the preparation ends `Ok` without having prepared anything.
+            let give_up = std::time::Instant::now() + std::time::Duration::from_secs(20);
+            while !cancel.load(Ordering::SeqCst) && std::time::Instant::now() < give_up {
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+            return Ok(());
+        }
         if self.fail_prepare {
             return Err(SourceError::Read {
                 what: "the column index of X".into(),
@@ -175,4 +186,41 @@ fn a_refused_gene_fails_the_export_after_the_preparation() {
         matches!(&err, ExportError::Gene { name, .. } if name == "G20"),
         "{err}"
     );
+}
+
+/// Breaks the payload stage: when it starts, a file named `obs` is put in the staging directory
+/// (beside the target, `.<name>.cellucid-stage-*`), where the export creates its `obs/` folder.
+struct BreakPayloads {
+    parent: std::path::PathBuf,
+}
+
+impl ExportEvents for BreakPayloads {
+    fn stage_started(&self, stage: Stage, _total: u64) {
+        if stage != Stage::Payloads {
+            return;
+        }
+        for entry in std::fs::read_dir(&self.parent).expect("parent").flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.contains("cellucid-stage") && entry.path().is_dir() {
+                std::fs::write(entry.path().join("obs"), b"in the way").expect("blocker");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_failed_payload_write_cancels_the_preparation_and_no_gene_is_read() {
+    let mut src = Recording::new(inner(None), false);
+    src.prepare_until_cancelled = true;
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = dir.path().join("ds");
+    let events = BreakPayloads {
+        parent: dir.path().to_path_buf(),
+    };
+    let err = export(&src, &out, &opts(), &events).expect_err("the payloads fail");
+    assert!(!out.exists(), "nothing published");
+    assert!(err.to_string().contains("obs"), "the payload error: {err}");
+    // The preparation ended without preparing (cancelled): no gene may be read.
+    assert_eq!(src.genes_read.load(Ordering::SeqCst), 0);
+    assert!(src.released_after.lock().expect("lock").is_empty());
 }
