@@ -32,7 +32,6 @@ use std::io::{Read, Seek, SeekFrom};
 use std::ops::Range;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
 
 use super::io::{from_le_bytes, le_bytes};
 use crate::backend::Backend;
@@ -54,8 +53,8 @@ pub const BUFFER_BUDGET: usize = 16 << 20;
 pub(crate) struct ColumnIndex {
     file: File,
     /// Serializes seek-then-read where positioned reads are not available (not Unix).
-    #[cfg_attr(unix, allow(dead_code))]
-    seek_lock: Mutex<()>,
+    #[cfg(not(unix))]
+    seek_lock: std::sync::Mutex<()>,
     col_ptr: Vec<u64>,
     runs: Vec<Vec<(u64, u32)>>,
     dtype: DType,
@@ -353,7 +352,8 @@ impl ColumnIndex {
             .map_err(|e| tmp_err(e.into_error()))?;
         Ok(Some(ColumnIndex {
             file,
-            seek_lock: Mutex::new(()),
+            #[cfg(not(unix))]
+            seek_lock: std::sync::Mutex::new(()),
             col_ptr,
             runs: scatter.runs,
             dtype,
