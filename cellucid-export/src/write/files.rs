@@ -70,6 +70,7 @@ impl<'a> FileWriter<'a> {
         // No fsync here: the whole stage is made durable once before it is published
         // (`durable::sync_stage`, which explains why that is enough).
         f.write_all(stored).map_err(self.io(rel))?;
+        start_writeback(&f);
         self.files.fetch_add(1, Ordering::Relaxed);
         self.raw_bytes.fetch_add(raw, Ordering::Relaxed);
         self.stored_bytes
@@ -80,4 +81,33 @@ impl<'a> FileWriter<'a> {
         self.events.file_written(rel, raw, stored.len() as u64);
         Ok(())
     }
+}
+
+/// Asks the kernel to start writing `file`'s dirty pages back now, without waiting for them.
+///
+/// **Why.** The stage is made durable once, at the end (`durable::sync_stage`). Left to the
+/// kernel's periodic flusher, the whole export (53 MB at make_synth 100k × 2k) was still
+/// dirty then, and the final `syncfs` waited ~0.1 s with both cores idle (7 % of the export's
+/// wall time). Started file by file, the write-back overlaps the rest of the export and the
+/// final sync took 5–10 ms.
+///
+/// **How.** On Linux, `posix_fadvise(POSIX_FADV_DONTNEED)` starts asynchronous write-back of
+/// the file's dirty pages (`WB_SYNC_NONE`) before it drops the pages that are already clean;
+/// pages still under write-back stay cached. PostgreSQL uses the same call to ask for early
+/// write-back where `sync_file_range(2)` is unavailable; that call itself has no safe binding in
+/// `nix` or `rustix`, and this workspace has no `unsafe` code. It is advice: an error changes
+/// nothing (durability comes from the final sync), so it is ignored. Elsewhere this does
+/// nothing.
+fn start_writeback(file: &std::fs::File) {
+    #[cfg(target_os = "linux")]
+    {
+        let _advice_only = nix::fcntl::posix_fadvise(
+            file,
+            0,
+            0,
+            nix::fcntl::PosixFadviseAdvice::POSIX_FADV_DONTNEED,
+        );
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = file;
 }
