@@ -1,7 +1,6 @@
 //! Length-limited Huffman codes and the RLE of code lengths (RFC 1951 §3.2.2, §3.2.7).
 
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
 
 /// Optimal Huffman code lengths for `freqs`, limited to `limit` bits.
 ///
@@ -27,22 +26,28 @@ pub(super) fn code_lengths(freqs: &[u32], limit: u8) -> Vec<u8> {
         return lengths;
     }
 
-    // Build the tree: leaves 0..n, internal nodes after; parent links give depths.
+    // Build the tree: leaves 0..n, internal nodes after; parent links give depths. The two
+    // nodes merged at each step are the two smallest by (frequency, node index), taken from two
+    // queues kept in that order: the leaves sorted once, and the internal nodes in creation
+    // order (a merged weight is never below an earlier one, and node indices grow). This picks
+    // exactly the nodes a binary heap of (frequency, index) would, in O(n) after the sort
+    // (the heap was 2.7 % of an export's CPU: three codes per gene).
     let n = symbols.len();
     let mut parent = vec![usize::MAX; 2 * n - 1];
-    let mut heap: BinaryHeap<Reverse<(u64, usize)>> = symbols
-        .iter()
-        .enumerate()
-        .map(|(i, &s)| Reverse((u64::from(freqs[s]), i)))
-        .collect();
+    let mut weight = vec![0u64; 2 * n - 1];
+    let mut leaves: Vec<usize> = (0..n).collect();
+    for (i, &s) in symbols.iter().enumerate() {
+        weight[i] = u64::from(freqs[s]);
+    }
+    leaves.sort_unstable_by_key(|&i| (weight[i], i));
+    let (mut leaf, mut inner) = (0, n);
     let mut next = n;
-    while heap.len() > 1 {
-        let (Some(Reverse((fa, a))), Some(Reverse((fb, b)))) = (heap.pop(), heap.pop()) else {
-            break;
-        };
+    while next < 2 * n - 1 {
+        let a = pop_smallest(&weight, &leaves, &mut leaf, &mut inner, next);
+        let b = pop_smallest(&weight, &leaves, &mut leaf, &mut inner, next);
         parent[a] = next;
         parent[b] = next;
-        heap.push(Reverse((fa + fb, next)));
+        weight[next] = weight[a] + weight[b];
         next += 1;
     }
     let mut depth = vec![0u32; 2 * n - 1];
@@ -84,6 +89,33 @@ pub(super) fn code_lengths(freqs: &[u32], limit: u8) -> Vec<u8> {
         }
     }
     lengths
+}
+
+/// The smaller by (weight, node index) of the next unmerged leaf (`sorted_leaves[*leaf]`) and
+/// the next unmerged internal node (`*inner`; internal nodes exist below `created`); advances
+/// the queue it was taken from.
+fn pop_smallest(
+    weight: &[u64],
+    sorted_leaves: &[usize],
+    leaf: &mut usize,
+    inner: &mut usize,
+    created: usize,
+) -> usize {
+    let next_leaf = sorted_leaves.get(*leaf).copied();
+    let take_leaf = match next_leaf {
+        Some(l) => *inner >= created || (weight[l], l) <= (weight[*inner], *inner),
+        None => false,
+    };
+    match next_leaf {
+        Some(l) if take_leaf => {
+            *leaf += 1;
+            l
+        }
+        _ => {
+            *inner += 1;
+            *inner - 1
+        }
+    }
 }
 
 /// Canonical codes for `lengths` (RFC 1951 §3.2.2), bit-reversed for LSB-first output.
@@ -180,8 +212,102 @@ pub(super) fn rle_lengths(lengths: &[u8]) -> Vec<LengthSymbol> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+    use std::collections::BinaryHeap;
+
+    /// Test oracle: the code lengths built with a binary heap of (frequency, node index), the
+    /// textbook construction `code_lengths` replaced, with the same limiting and assignment.
+    fn heap_code_lengths(freqs: &[u32], limit: u8) -> Vec<u8> {
+        let mut freqs = freqs.to_vec();
+        let used = freqs.iter().filter(|&&f| f > 0).count();
+        for _ in used..2 {
+            if let Some(slot) = freqs.iter_mut().find(|f| **f == 0) {
+                *slot = 1;
+            }
+        }
+        let symbols: Vec<usize> = (0..freqs.len()).filter(|&s| freqs[s] > 0).collect();
+        let mut lengths = vec![0u8; freqs.len()];
+        let n = symbols.len();
+        if n < 2 {
+            for &s in &symbols {
+                lengths[s] = 1;
+            }
+            return lengths;
+        }
+        let mut parent = vec![usize::MAX; 2 * n - 1];
+        let mut heap: BinaryHeap<Reverse<(u64, usize)>> = symbols
+            .iter()
+            .enumerate()
+            .map(|(i, &s)| Reverse((u64::from(freqs[s]), i)))
+            .collect();
+        let mut next = n;
+        while heap.len() > 1 {
+            let Reverse((fa, a)) = heap.pop().unwrap();
+            let Reverse((fb, b)) = heap.pop().unwrap();
+            parent[a] = next;
+            parent[b] = next;
+            heap.push(Reverse((fa + fb, next)));
+            next += 1;
+        }
+        let mut depth = vec![0u32; 2 * n - 1];
+        for node in (0..2 * n - 2).rev() {
+            depth[node] = depth[parent[node]] + 1;
+        }
+        let limit_us = usize::from(limit);
+        let mut bl_count = vec![0u32; limit_us + 1];
+        for d in &depth[..n] {
+            bl_count[(*d as usize).min(limit_us)] += 1;
+        }
+        let full = 1u64 << limit;
+        let mut total: u64 = (1..=limit_us)
+            .map(|l| u64::from(bl_count[l]) << (limit_us - l))
+            .sum();
+        while total > full {
+            bl_count[limit_us] -= 1;
+            for l in (1..limit_us).rev() {
+                if bl_count[l] != 0 {
+                    bl_count[l] -= 1;
+                    bl_count[l + 1] += 2;
+                    break;
+                }
+            }
+            total -= 1;
+        }
+        let mut order = symbols;
+        order.sort_by_key(|&s| (Reverse(freqs[s]), s));
+        let mut it = order.into_iter();
+        for (l, &count) in bl_count.iter().enumerate().skip(1) {
+            for _ in 0..count {
+                if let Some(s) = it.next() {
+                    lengths[s] = l as u8;
+                }
+            }
+        }
+        lengths
+    }
+
+    /// Frequencies with many zeros and many ties (small values), or spread out.
+    fn frequencies() -> impl Strategy<Value = Vec<u32>> {
+        prop_oneof![
+            prop::collection::vec(0u32..4, 0..300),
+            prop::collection::vec(prop_oneof![Just(0u32), 1u32..1_000_000], 0..300),
+            prop::collection::vec(any::<u32>().prop_map(|f| f >> 2), 0..40),
+        ]
+    }
+
+    proptest! {
+        /// The two-queue construction gives exactly the heap's lengths (ties included), at the
+        /// literal/length limit and, on 19 symbols at most, the code-length limit.
+        #[test]
+        fn two_queue_lengths_equal_the_heap_construction(freqs in frequencies()) {
+            prop_assert_eq!(code_lengths(&freqs, 15), heap_code_lengths(&freqs, 15));
+            let alphabet = &freqs[..freqs.len().min(19)];
+            prop_assert_eq!(code_lengths(alphabet, 7), heap_code_lengths(alphabet, 7));
+        }
+    }
 
     fn kraft(lengths: &[u8]) -> f64 {
         lengths
