@@ -19,7 +19,10 @@ use flate2::write::DeflateEncoder;
 use flate2::Compression;
 
 pub use decode::{declared_size, decode_member, decode_member_exact, GzipError};
-pub use fast::{encode_member_libdeflate, encode_payload_member, ZLIB_CHECK_MAX_BYTES};
+pub use fast::{
+    encode_member_libdeflate, encode_payload_member, INCOMPRESSIBLE_CHECK_MIN_BYTES,
+    ZLIB_CHECK_MAX_BYTES,
+};
 
 /// Longest FNAME/FCOMMENT header field the decoder accepts (the viewer's ~1 KB allowance).
 pub const MAX_HEADER_FIELD: usize = 1024;

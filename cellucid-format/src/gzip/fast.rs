@@ -9,19 +9,29 @@
 //! was larger on 266 (by at most 45 bytes), and on the f64 weights by 0.09 %. No level of
 //! libdeflate was smaller on all of them.
 //!
-//! **Policy of [`encode_payload_member`].** libdeflate always runs; for payloads of at most
-//! [`ZLIB_CHECK_MAX_BYTES`] (4 MiB) stock zlib runs too and the smaller member is kept, so such
-//! a member is never larger than the reference's. That covers every payload of an atlas up to
-//! about 35k cells (every golden payload; q8 obs fields and genes up to 4M cells, 3-D points
-//! up to 350k cells, kNN indices up to ~70k and f64 weights up to ~35k cells at k = 15, about
-//! 15 edges a cell) for a bounded cost: stock zlib
-//! deflates such payloads at 10–30 MB/s, so at most a few tenths of a second per payload and,
-//! at 100k cells, ~0.1 s of CPU for the two point payloads. Larger payloads (the connectivity
-//! arrays of big atlases) are encoded by libdeflate alone, where running zlib as well would
-//! cost ~1 s of CPU per 100k cells: at the asked level, except that a payload whose first MiB
-//! hardly compresses (f64 weights) is deflated at level 1, faster and, on such data, smaller
-//! (see `looks_incompressible`). On the measured data this is smaller than zlib on every
-//! payload, but it is not guaranteed per payload.
+//! **Policy of [`encode_payload_member`].**
+//! 1. A payload larger than [`INCOMPRESSIBLE_CHECK_MIN_BYTES`] (64 KiB) whose first MiB
+//!    hardly compresses (`looks_incompressible`: > 90 % kept at libdeflate's level 1; f64 edge
+//!    weights, float coordinates, the near-random outlier quantiles) is deflated by libdeflate
+//!    at level 1 alone. On such data a deeper match search finds nothing: level 1 was both the
+//!    fastest and the smallest there (make_synth 100k: edge weights 11,196,393 B in 171 ms at
+//!    level 1 against 11,248,852 B in 250 ms at level 6 and 11,239,171 B by stock zlib 6; 3-D
+//!    points 1,108,540 B in 30 ms against 1,109,504 B in 100 ms by the two encoders below; the
+//!    five 100 kB outlier/score fields 100,007–100,025 B against stock zlib's 100,053 B). Stock
+//!    zlib ran on the points and fields until 2026-12-07, a tenth of a second of CPU for nothing
+//!    at 100k cells.
+//! 2. Otherwise, for payloads of at most [`ZLIB_CHECK_MAX_BYTES`] (4 MiB), libdeflate at the
+//!    asked level and stock zlib both run and the smaller member is kept, so such a member is
+//!    never larger than the reference's. That covers the compressible payloads of an atlas up to
+//!    about 35k cells (every golden payload; categorical codes, where zlib is up to 11 % smaller
+//!    than libdeflate; q8 obs fields and genes up to 4M cells, kNN indices up to ~70k cells at
+//!    k = 15) for a bounded cost: stock zlib deflates such payloads at 10–30 MB/s.
+//! 3. Larger payloads (the connectivity arrays of big atlases) are encoded by libdeflate alone at
+//!    the asked level, where running zlib as well would cost ~1 s of CPU per 100k cells.
+//!
+//! Rules 1 and 3 were smaller than zlib on every payload measured, but are not guaranteed per
+//! payload (the one payload of make_synth 100k that is larger than the reference's is the
+//! 6 MB `edges.src`, by 0.12 %).
 //! The header follows format.md §19 for the requested level either way.
 //!
 //! libdeflate comes through `libdeflater`, whose build compiles the bundled C source with
@@ -68,8 +78,9 @@ fn libdeflate_member(data: &[u8], effort: u32, level: u32) -> Vec<u8> {
 }
 
 /// Compresses a dense payload into one gzip member by the policy in the module docs:
-/// libdeflate, and for payloads up to [`ZLIB_CHECK_MAX_BYTES`] also stock zlib, keeping the
-/// smaller (so such a member is never larger than [`encode_member`]'s).
+/// libdeflate at level 1 for a payload above [`INCOMPRESSIBLE_CHECK_MIN_BYTES`] that hardly
+/// compresses; else libdeflate, and for payloads up to [`ZLIB_CHECK_MAX_BYTES`] also stock
+/// zlib, keeping the smaller (so such a member is never larger than [`encode_member`]'s).
 ///
 /// ```
 /// use cellucid_format::gzip::{encode_member, encode_payload_member};
@@ -77,13 +88,11 @@ fn libdeflate_member(data: &[u8], effort: u32, level: u32) -> Vec<u8> {
 /// assert!(encode_payload_member(&data, 6).len() <= encode_member(&data, 6).len());
 /// ```
 pub fn encode_payload_member(data: &[u8], level: u32) -> Vec<u8> {
+    if data.len() > INCOMPRESSIBLE_CHECK_MIN_BYTES && level > 1 && looks_incompressible(data) {
+        return libdeflate_member(data, 1, level);
+    }
     if data.len() > ZLIB_CHECK_MAX_BYTES {
-        let effort = if level > 1 && looks_incompressible(data) {
-            1
-        } else {
-            level
-        };
-        return libdeflate_member(data, effort, level);
+        return libdeflate_member(data, level, level);
     }
     let fast = encode_member_libdeflate(data, level);
     let zlib = encode_member(data, level);
@@ -94,6 +103,11 @@ pub fn encode_payload_member(data: &[u8], level: u32) -> Vec<u8> {
     }
 }
 
+/// Payload size (bytes) above which [`encode_payload_member`] deflates a payload that hardly
+/// compresses at libdeflate's level 1 alone. Smaller payloads (every golden payload) always get
+/// the stock-zlib check, which costs at most a few milliseconds there.
+pub const INCOMPRESSIBLE_CHECK_MIN_BYTES: usize = 64 << 10;
+
 /// Bytes at the start of a large payload deflated to judge whether it compresses at all.
 const SAMPLE_BYTES: usize = 1 << 20;
 
@@ -102,14 +116,9 @@ const SAMPLE_BYTES: usize = 1 << 20;
 const INCOMPRESSIBLE_RATIO: f64 = 0.9;
 
 /// Whether the first [`SAMPLE_BYTES`] of `data` keep more than [`INCOMPRESSIBLE_RATIO`] of
-/// their size at libdeflate's level 1.
-///
-/// Such payloads (f64 edge weights, float coordinates) gain nothing from a deeper match
-/// search: libdeflate's level 1 was both the fastest and the *smallest* on them (make_synth
-/// 100k: edge weights, 11.9 MB, 11,196,393 B in 171 ms at level 1 against 11,248,852 B in
-/// 250 ms at level 6 and 11,239,171 B by stock zlib 6; 2-D points 738,416 against 739,429 and
-/// 739,935). Payloads that do compress (neighbour indices, ratio 0.66 or less) keep the asked
-/// level, where level 1 was up to 0.2 % larger.
+/// their size at libdeflate's level 1 (measurements in the module docs). Payloads that do
+/// compress (neighbour indices, ratio 0.66 or less; categorical codes) keep the asked level,
+/// where level 1 was up to 0.2 % larger.
 fn looks_incompressible(data: &[u8]) -> bool {
     let sample = &data[..data.len().min(SAMPLE_BYTES)];
     if sample.is_empty() {
@@ -154,15 +163,18 @@ mod tests {
 
     #[test]
     fn small_payloads_are_never_larger_than_stock_zlib() {
-        for n in [0, 1, 100, 5_000, ZLIB_CHECK_MAX_BYTES / 4] {
-            let data = sample(n);
+        // Compressible payloads up to 4 MiB, and payloads of any kind up to 64 KiB.
+        let compressible = [0, 1, 100, 5_000, ZLIB_CHECK_MAX_BYTES / 4].map(sample);
+        let noisy = [0, 1, 100, INCOMPRESSIBLE_CHECK_MIN_BYTES].map(noise);
+        for data in compressible.iter().chain(&noisy) {
             for level in [1, 6, 9] {
-                let m = encode_payload_member(&data, level);
+                let m = encode_payload_member(data, level);
                 assert!(
-                    m.len() <= encode_member(&data, level).len(),
-                    "n {n} level {level}"
+                    m.len() <= encode_member(data, level).len(),
+                    "{} bytes, level {level}",
+                    data.len()
                 );
-                assert_eq!(decode_member(&m, data.len()).unwrap(), data);
+                assert_eq!(decode_member(&m, data.len()).unwrap(), *data);
             }
         }
     }
@@ -178,6 +190,33 @@ mod tests {
                 x as u8
             })
             .collect()
+    }
+
+    #[test]
+    fn a_payload_above_64_kib_that_hardly_compresses_is_deflated_at_level_1() {
+        for n in [INCOMPRESSIBLE_CHECK_MIN_BYTES + 1, 1 << 20] {
+            let data = noise(n);
+            let m = encode_payload_member(&data, 6);
+            assert_eq!(m, libdeflate_member(&data, 1, 6), "n {n}");
+            assert_eq!(&m[..10], &header_bytes(6), "the header still names level 6");
+            assert_eq!(decode_member(&m, data.len()).unwrap(), data);
+            // On data with nothing to find, libdeflate's stored blocks (up to 64 KiB each)
+            // cost less framing than stock zlib's.
+            assert!(m.len() <= encode_member(&data, 6).len(), "n {n}");
+        }
+        // At 64 KiB and below, the stock-zlib check still runs.
+        let small = noise(INCOMPRESSIBLE_CHECK_MIN_BYTES);
+        let fast = encode_member_libdeflate(&small, 6);
+        let zlib = encode_member(&small, 6);
+        let expected = if zlib.len() < fast.len() { zlib } else { fast };
+        assert_eq!(encode_payload_member(&small, 6), expected);
+        // Level 1 asked: nothing to switch.
+        let data = noise(1 << 20);
+        assert_eq!(encode_payload_member(&data, 1).len(), {
+            let a = encode_member_libdeflate(&data, 1);
+            let b = encode_member(&data, 1);
+            a.len().min(b.len())
+        });
     }
 
     #[test]
