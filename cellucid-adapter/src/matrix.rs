@@ -147,7 +147,8 @@ pub struct GeneMatrix {
     /// Chunk shape of a dense matrix, when chunked.
     chunks: Option<Vec<u64>>,
     temp_dir: Option<PathBuf>,
-    batch_entries: u64,
+    /// Entries per batch of the column-index build; `None`: [`csr_index::batch_entries_for`].
+    batch_entries: Option<u64>,
 }
 
 impl GeneMatrix {
@@ -236,7 +237,7 @@ impl GeneMatrix {
             column_index: Mutex::new(None),
             cache: Mutex::new(GeneCache::new(DEFAULT_GENE_CACHE_BYTES)),
             temp_dir: None,
-            batch_entries: csr_index::BATCH_ENTRIES,
+            batch_entries: None,
             store,
         })
     }
@@ -295,10 +296,11 @@ impl GeneMatrix {
     }
 
     /// Entries per streamed batch when building the CSR column index (default
-    /// [`csr_index::BATCH_ENTRIES`]; at least 1). Smaller batches lower the build's peak memory.
+    /// [`csr_index::batch_entries_for`] the matrix's stored entries; at least 1). Smaller batches
+    /// lower the build's peak memory.
     #[must_use]
     pub fn with_index_batch_entries(mut self, entries: u64) -> GeneMatrix {
-        self.batch_entries = entries.max(1);
+        self.batch_entries = Some(entries.max(1));
         self
     }
 
@@ -403,7 +405,9 @@ impl GeneMatrix {
             self.n_vars,
             self.dtype,
             &dir,
-            self.batch_entries,
+            self.batch_entries.unwrap_or_else(|| {
+                csr_index::batch_entries_for(self.indptr.last().copied().unwrap_or(0))
+            }),
             cancel,
         )?
         else {

@@ -2,8 +2,9 @@
 //!
 //! **Strategy.** Per-gene access to a CSR matrix needs every row. Instead of a second
 //! in-memory copy of `X` (what `tocsc()` costs), the index is built once by streaming the
-//! rows in batches of at most [`BATCH_ENTRIES`] entries (`indices` + `data`; chunk decoding in
-//! parallel inside `hdf5-reader`, batch *k+1* read while batch *k* is scattered). Every column
+//! rows in batches of at most [`batch_entries_for`] entries (`indices` + `data`; batch *k+1*
+//! read while batch *k* is scattered; batches of a million entries or more also decode their
+//! chunks in parallel inside `hdf5-reader`). Every column
 //! index is checked `< n_vars`; each batch is grouped by gene (a counting sort) and each
 //! gene's group is appended to a small per-gene buffer; a full buffer is appended to an
 //! unlinked temporary file as one *run*
@@ -19,9 +20,10 @@
 //! **Memory** during the build: the per-gene buffers ([`BUFFER_BUDGET`] bytes in total, but at
 //! least 16 entries a gene: n_vars × 16 × (4 + value size) bytes when that is more, e.g.
 //! 128 MiB for a million f32 features), 12 bytes a gene of counting-sort scratch,
-//! two batches in flight (2 × [`BATCH_ENTRIES`] × (index + value + decoded u32 + value bytes)
-//! ≈ 8 MiB for f32 data with int32 indices), the grouped copy of one batch ([`BATCH_ENTRIES`]
-//! × (4 + value size) ≈ 2 MiB), a 1 MiB write buffer, the run lists
+//! two batches in flight (2 × batch × (index + value + decoded u32 + value bytes): ≈ 8 MiB
+//! for f32 data with int32 indices at the smallest batch, [`BATCH_ENTRIES`], up to ≈ 64 MiB at
+//! [`MAX_BATCH_ENTRIES`] for inputs above 5e8 entries), the grouped copy of one batch (batch ×
+//! (4 + value size): 2–16 MiB), a 1 MiB write buffer, the run lists
 //! (12 bytes per run, runs ≈ nnz / buffer capacity), plus the `indptr` already held by the
 //! matrix (8 × (`n_obs` + 1) bytes). Disk: `nnz × (4 + value size)` bytes.
 
@@ -39,11 +41,34 @@ use crate::elem::{index_to_u32, join};
 use crate::error::ReadError;
 use crate::values::{DType, Values};
 
-/// Entries per streamed batch (both passes). A quarter million entries is a dozen chunks of a
-/// typical h5ad (≈ 20k entries each), enough to keep the reader's parallel chunk decoding busy,
-/// while the two batches in flight stay near 8 MiB (1M-entry batches measured the same speed
-/// on make_synth 100k × 2k and cost 24 MiB more).
+/// Smallest number of entries per streamed batch. A quarter million entries is a dozen chunks
+/// of a typical h5ad (≈ 20k entries each), while the two batches in flight stay near 8 MiB
+/// (1M-entry batches measured the same speed on make_synth 100k × 2k and cost 24 MiB more).
 pub const BATCH_ENTRIES: u64 = 1 << 18;
+
+/// Largest number of entries per streamed batch chosen by [`batch_entries_for`] (two batches
+/// in flight then hold about 64 MiB).
+pub const MAX_BATCH_ENTRIES: u64 = 1 << 21;
+
+/// Batches a matrix is streamed in when that keeps each batch between [`BATCH_ENTRIES`] and
+/// [`MAX_BATCH_ENTRIES`] entries.
+pub const TARGET_BATCHES: u64 = 256;
+
+/// Entries per streamed batch for a matrix of `nnz` stored entries: `nnz / TARGET_BATCHES`,
+/// clamped to [`BATCH_ENTRIES`]..=[`MAX_BATCH_ENTRIES`].
+///
+/// **Why not a fixed size.** Every batch is one ranged read of `indices` and one of `data`,
+/// and `hdf5-reader` (0.12) answers a ranged read of a v1-B-tree-chunked dataset (what h5py
+/// writes) by walking the whole chunk B-tree, so a read costs time in proportion to the
+/// dataset's chunk count, and the build, with a fixed batch size, in proportion to nnz². On
+/// make_synth 1M × 5k (3.5e8 entries, 16k chunks per dataset, 1,350 batches of 256k) those
+/// walks were 12 % of the build's samples and kept the reading thread the bottleneck; a fixed
+/// number of batches makes their cost linear in nnz again, up to [`MAX_BATCH_ENTRIES`] × 256
+/// (5e8) entries.
+#[must_use]
+pub fn batch_entries_for(nnz: u64) -> u64 {
+    (nnz / TARGET_BATCHES).clamp(BATCH_ENTRIES, MAX_BATCH_ENTRIES)
+}
 
 /// Total bytes of the per-gene write buffers during the scatter pass.
 pub const BUFFER_BUDGET: usize = 16 << 20;
@@ -497,6 +522,24 @@ mod tests {
             scatter.runs[3].len() >= 4,
             "gene 3 was flushed several times"
         );
+    }
+
+    /// A fixed number of batches between the two bounds, so the B-tree walks of the reads stay
+    /// linear in nnz (see `batch_entries_for`).
+    #[test]
+    fn batch_size_follows_nnz_between_its_bounds() {
+        let cases = [
+            (0, BATCH_ENTRIES),
+            (22_037_198, BATCH_ENTRIES), // make_synth 100k × 2k: as before
+            (BATCH_ENTRIES * TARGET_BATCHES, BATCH_ENTRIES),
+            (BATCH_ENTRIES * TARGET_BATCHES * 3, BATCH_ENTRIES * 3),
+            (350_000_000, 1_367_187), // make_synth 1M × 5k: 257 batches, not 1,336
+            (MAX_BATCH_ENTRIES * TARGET_BATCHES, MAX_BATCH_ENTRIES),
+            (u64::MAX, MAX_BATCH_ENTRIES),
+        ];
+        for (nnz, expected) in cases {
+            assert_eq!(batch_entries_for(nnz), expected, "nnz {nnz}");
+        }
     }
 
     #[test]
