@@ -9,6 +9,7 @@
 //!   a gene is one read per run of it in an unnamed temporary file.
 
 mod cache;
+mod csc_blocks;
 pub mod csr_index;
 mod io;
 mod stripes;
@@ -26,6 +27,7 @@ use crate::sparse::{check_indptr, sparse_format, sparse_shape, Matrix2, SparseFo
 use crate::values::{map_values, DType, Values};
 
 use cache::GeneCache;
+use csc_blocks::CscBlocks;
 use csr_index::ColumnIndex;
 
 /// Default byte budget of the decoded-gene LRU.
@@ -149,6 +151,9 @@ pub struct GeneMatrix {
     temp_dir: Option<PathBuf>,
     /// Entries per batch of the column-index build; `None`: [`csr_index::batch_entries_for`].
     batch_entries: Option<u64>,
+    /// Block reads of a CSC matrix, while a pass over every gene is in progress
+    /// ([`GeneMatrix::begin_gene_pass`]).
+    csc_blocks: Mutex<Option<Arc<CscBlocks>>>,
 }
 
 impl GeneMatrix {
@@ -238,6 +243,7 @@ impl GeneMatrix {
             cache: Mutex::new(GeneCache::new(DEFAULT_GENE_CACHE_BYTES)),
             temp_dir: None,
             batch_entries: None,
+            csc_blocks: Mutex::new(None),
             store,
         })
     }
@@ -379,6 +385,63 @@ impl GeneMatrix {
         guard.take();
     }
 
+    /// Announces a pass that reads every gene, roughly in order (an export). A CSC matrix then
+    /// reads consecutive genes in blocks (see `matrix/csc_blocks.rs`: one ranged read per
+    /// block instead of per gene) until [`GeneMatrix::end_gene_pass`]; for other layouts this
+    /// does nothing (a CSR matrix has its column index for that: build it with
+    /// [`GeneMatrix::build_column_index_until`]). Memory: a few blocks of at most
+    /// [`csr_index::batch_entries_for`] entries.
+    pub fn begin_gene_pass(&self) {
+        if self.layout != Layout::Csc {
+            return;
+        }
+        let entries = self
+            .batch_entries
+            .unwrap_or_else(|| csr_index::batch_entries_for(self.nnz()));
+        *self.lock_csc_blocks() = Some(Arc::new(CscBlocks::new(&self.indptr, entries)));
+    }
+
+    /// Ends the pass announced by [`GeneMatrix::begin_gene_pass`], dropping its blocks.
+    pub fn end_gene_pass(&self) {
+        self.lock_csc_blocks().take();
+    }
+
+    fn lock_csc_blocks(&self) -> std::sync::MutexGuard<'_, Option<Arc<CscBlocks>>> {
+        // The slot is only ever replaced whole: a panic elsewhere leaves it usable.
+        self.csc_blocks
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Gene `j` of a CSC matrix: cut from its block during a gene pass, else one ranged read.
+    fn csc_gene(&self, j: usize) -> Result<(Vec<u32>, Values), ReadError> {
+        let blocks = self.lock_csc_blocks().clone();
+        let block = match blocks {
+            Some(blocks) => blocks.block_of(j, |span| self.csc_cols(span))?,
+            None => None,
+        };
+        let Some(block) = block else {
+            let block = self.csc_cols(j..j + 1)?;
+            return Ok((block.indices, block.data));
+        };
+        let at = j - block.major.start;
+        let (Some(&a), Some(&b)) = (block.indptr.get(at), block.indptr.get(at + 1)) else {
+            return Err(ReadError::malformed(
+                &self.path,
+                format!("gene {j} is outside its block {:?}", block.major),
+            ));
+        };
+        let (a, b) = (to_usize(&self.path, a)?, to_usize(&self.path, b)?);
+        let rows = block
+            .indices
+            .get(a..b)
+            .map(<[u32]>::to_vec)
+            .ok_or_else(|| {
+                ReadError::malformed(&self.path, format!("gene {j}: entries {a}..{b} not read"))
+            })?;
+        Ok((rows, block.data.slice(a..b)))
+    }
+
     fn column_index(&self) -> Result<Option<Arc<ColumnIndex>>, ReadError> {
         if self.layout != Layout::Csr {
             return Ok(None);
@@ -455,9 +518,7 @@ impl GeneMatrix {
                 return Ok(GeneColumn::Dense(values));
             }
             Layout::Csc => {
-                let block = self.csc_cols(j..j + 1)?;
-                let mut rows = block.indices;
-                let mut values = block.data;
+                let (mut rows, mut values) = self.csc_gene(j)?;
                 if rows.windows(2).any(|w| w[0] > w[1]) {
                     let mut order: Vec<usize> = (0..rows.len()).collect();
                     order.sort_by_key(|&k| rows[k]);

@@ -320,6 +320,15 @@ impl Values {
         split!(Bool, I8, I16, I32, I64, U8, U16, U32, U64, F16, F32, F64)
     }
 
+    /// A copy of the elements in `range` (clipped to the values held).
+    #[must_use]
+    pub(crate) fn slice(&self, range: std::ops::Range<usize>) -> Values {
+        map_values!(self, v => {
+            let end = range.end.min(v.len());
+            v.get(range.start.min(end)..end).map(<[_]>::to_vec).unwrap_or_default()
+        })
+    }
+
     /// Keep only the elements at `indices` (in that order). Out-of-bounds indices are skipped.
     #[must_use]
     pub fn gather(&self, indices: &[usize]) -> Values {

@@ -289,6 +289,48 @@ fn csc_matrix_genes_and_column_batches() {
     assert!(ad.obs_columns().is_empty());
 }
 
+/// During a gene pass a CSC matrix reads blocks of consecutive genes (here at most 7 entries,
+/// so several blocks): every gene, in any order, is still exactly its column, and after the
+/// pass genes are read one by one again.
+#[test]
+fn csc_genes_read_in_blocks_during_a_gene_pass() {
+    let ad = AnnData::open(fixture("csc.h5ad")).unwrap();
+    let dense = dense_x();
+    let x = ad
+        .matrix(MatrixSource::X)
+        .unwrap()
+        .with_cache_bytes(0)
+        .with_index_batch_entries(7);
+    assert!(x.nnz() > 14, "the fixture spans several blocks");
+    x.begin_gene_pass();
+    for j in [0, 1, 2, 3, 4, 4, 2, 0, 3, 1] {
+        assert_eq!(
+            x.gene(j).unwrap().to_dense(),
+            Values::F32(column_of(&dense, j)),
+            "gene {j}"
+        );
+    }
+    assert!(matches!(x.gene(5), Err(ReadError::GeneOutOfRange { .. })));
+    x.end_gene_pass();
+    for j in 0..5 {
+        assert_eq!(
+            x.gene(j).unwrap().to_dense(),
+            Values::F32(column_of(&dense, j))
+        );
+    }
+    // The same for the f16 CSC layer with int64 indices.
+    let ad = AnnData::open(fixture("dense_f16.h5ad")).unwrap();
+    let layer = ad
+        .matrix(MatrixSource::Layer("half_csc".into()))
+        .unwrap()
+        .with_index_batch_entries(3);
+    let expected: Vec<_> = (0..5).map(|j| layer.gene(j).unwrap()).collect();
+    layer.begin_gene_pass();
+    for j in (0..5).rev() {
+        assert_eq!(layer.gene(j).unwrap(), expected[j], "layer gene {j}");
+    }
+}
+
 #[test]
 fn dense_f16_matrix_and_f16_csc_layer_with_int64_indices() {
     let ad = AnnData::open(fixture("dense_f16.h5ad")).unwrap();

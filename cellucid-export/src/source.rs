@@ -91,7 +91,7 @@ pub trait ExportSource: Sync {
     /// [`SourceError`].
     fn gene(&self, index: usize) -> Result<GeneColumn, SourceError>;
     /// Does the one-off work that per-gene access needs (e.g. the column index of a CSR
-    /// matrix) now, so that an export can run it beside the other stages instead of inside the
+    /// matrix; a CSC matrix starts reading consecutive genes in blocks) now, so that an export can run it beside the other stages instead of inside the
     /// first [`ExportSource::gene`] call. Should stop early, leaving the work to the first
     /// [`ExportSource::gene`], once `cancel` is set (the export failed meanwhile). Idempotent;
     /// the default does nothing.

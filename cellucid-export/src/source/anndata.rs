@@ -211,10 +211,12 @@ impl ExportSource for AnnDataSource {
 
     fn prepare_genes(&self, cancel: &std::sync::atomic::AtomicBool) -> Result<(), SourceError> {
         match &self.matrix {
-            Some(m) => m
-                .build_column_index_until(cancel)
-                .map(|_| ())
-                .map_err(read_err("the column index of X", &self.name)),
+            Some(m) => {
+                m.begin_gene_pass();
+                m.build_column_index_until(cancel)
+                    .map(|_| ())
+                    .map_err(read_err("the column index of X", &self.name))
+            }
             None => Ok(()),
         }
     }
@@ -222,6 +224,7 @@ impl ExportSource for AnnDataSource {
     fn release_genes(&self) {
         if let Some(m) = &self.matrix {
             m.release_column_index();
+            m.end_gene_pass();
         }
     }
 
