@@ -301,9 +301,10 @@ impl GeneMatrix {
         self
     }
 
-    /// Entries per streamed batch when building the CSR column index (default
+    /// Entries per streamed batch when building the CSR column index, and most entries of a
+    /// block of a CSC gene pass ([`GeneMatrix::begin_gene_pass`]) (default
     /// [`csr_index::batch_entries_for`] the matrix's stored entries; at least 1). Smaller batches
-    /// lower the build's peak memory.
+    /// lower the peak memory.
     #[must_use]
     pub fn with_index_batch_entries(mut self, entries: u64) -> GeneMatrix {
         self.batch_entries = Some(entries.max(1));
@@ -385,20 +386,27 @@ impl GeneMatrix {
         guard.take();
     }
 
-    /// Announces a pass that reads every gene, roughly in order (an export). A CSC matrix then
-    /// reads consecutive genes in blocks (see `matrix/csc_blocks.rs`: one ranged read per
-    /// block instead of per gene) until [`GeneMatrix::end_gene_pass`]; for other layouts this
-    /// does nothing (a CSR matrix has its column index for that: build it with
-    /// [`GeneMatrix::build_column_index_until`]). Memory: a few blocks of at most
-    /// [`csr_index::batch_entries_for`] entries.
-    pub fn begin_gene_pass(&self) {
+    /// Announces a pass that reads the `genes` given (an export's planned genes), each roughly
+    /// once and in order. A CSC matrix then reads each run of consecutive requested genes in
+    /// blocks (see `matrix/csc_blocks.rs`: one ranged read per block instead of per gene) until
+    /// [`GeneMatrix::end_gene_pass`]; for other layouts this does nothing (a CSR matrix has its
+    /// column index for that: [`GeneMatrix::build_column_index_until`]). Memory: the kept
+    /// blocks, at most 64 MiB, plus one block being read per thread.
+    pub fn begin_gene_pass(&self, genes: &[usize]) {
         if self.layout != Layout::Csc {
             return;
         }
         let entries = self
             .batch_entries
             .unwrap_or_else(|| csr_index::batch_entries_for(self.nnz()));
-        *self.lock_csc_blocks() = Some(Arc::new(CscBlocks::new(&self.indptr, entries)));
+        let blocks = CscBlocks::new(
+            &self.indptr,
+            genes,
+            entries,
+            self.dtype.size().max(1) as u64,
+            rayon::current_num_threads(),
+        );
+        *self.lock_csc_blocks() = Some(Arc::new(blocks));
     }
 
     /// Ends the pass announced by [`GeneMatrix::begin_gene_pass`], dropping its blocks.

@@ -91,7 +91,7 @@ pub trait ExportSource: Sync {
     /// [`SourceError`].
     fn gene(&self, index: usize) -> Result<GeneColumn, SourceError>;
     /// Does the one-off work that per-gene access needs (e.g. the column index of a CSR
-    /// matrix; a CSC matrix starts reading consecutive genes in blocks) now, so that an export can run it beside the other stages instead of inside the
+    /// matrix) now, so that an export can run it beside the other stages instead of inside the
     /// first [`ExportSource::gene`] call. Should stop early, leaving the work to the first
     /// [`ExportSource::gene`], once `cancel` is set (the export failed meanwhile). Idempotent;
     /// the default does nothing.
@@ -102,6 +102,13 @@ pub trait ExportSource: Sync {
     fn prepare_genes(&self, cancel: &std::sync::atomic::AtomicBool) -> Result<(), SourceError> {
         let _ = cancel;
         Ok(())
+    }
+    /// Announces that the genes at `indices` (source indices, in the order they will be read,
+    /// several threads reading from different places) are about to be read, each once; a
+    /// source may read them ahead in blocks (an AnnData CSC matrix does). Ends with
+    /// [`ExportSource::release_genes`]. The default does nothing.
+    fn begin_gene_pass(&self, indices: &[usize]) {
+        let _ = indices;
     }
     /// Frees what [`ExportSource::prepare_genes`] built, once every gene has been read (the
     /// export calls it before syncing its output: a CSR column index is a temporary file

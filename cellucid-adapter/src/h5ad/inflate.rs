@@ -43,7 +43,8 @@ const SCRATCH_KEEP_MAX: usize = 8 << 20;
 
 thread_local! {
     /// Each decoding thread's output buffer, zeroed once when it grows and reused for every
-    /// chunk: the decoded bytes are then copied out at their exact size. Zeroing a fresh
+    /// chunk (so each thread that decodes keeps up to [`SCRATCH_KEEP_MAX`] bytes for its
+    /// lifetime): the decoded bytes are then copied out at their exact size. Zeroing a fresh
     /// buffer of the guessed size (four times the input) for every chunk and shrinking it
     /// afterwards was 3 % of a 1M-cell export's CPU.
     static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
@@ -54,8 +55,8 @@ thread_local! {
 
 /// [`inflate_zlib`] with an explicit ceiling on the decoded size.
 fn inflate_zlib_within(data: &[u8], max_decoded: usize) -> Result<Vec<u8>> {
-    SCRATCH.with(|scratch| {
-        DECOMPRESSOR.with(|decompressor| {
+    let pooled = SCRATCH.try_with(|scratch| {
+        DECOMPRESSOR.try_with(|decompressor| {
             let mut scratch = scratch.borrow_mut();
             let out = inflate_into_scratch(
                 data,
@@ -68,7 +69,13 @@ fn inflate_zlib_within(data: &[u8], max_decoded: usize) -> Result<Vec<u8>> {
             }
             out
         })
-    })
+    });
+    match pooled {
+        Ok(Ok(out)) => out,
+        // The thread's pool is being torn down (a thread-local destructor reading a file):
+        // decode with buffers of its own.
+        _ => inflate_into_scratch(data, max_decoded, &mut Vec::new(), &mut Decompressor::new()),
+    }
 }
 
 /// Decodes `data` into `scratch` (grown, zero-filled, as needed) and returns a copy of the
@@ -84,7 +91,14 @@ fn inflate_into_scratch(
         .saturating_mul(MAX_RATIO)
         .saturating_add(64)
         .min(max_decoded);
-    let mut capacity = data.len().saturating_mul(4).max(MIN_GUESS).min(limit);
+    // Decode into all of the buffer already there: a chunk larger than the first guess is then
+    // decoded once, not again after each doubling.
+    let mut capacity = data
+        .len()
+        .saturating_mul(4)
+        .max(MIN_GUESS)
+        .max(scratch.len())
+        .min(limit);
     loop {
         if scratch.len() < capacity {
             scratch

@@ -61,10 +61,11 @@ pub const TARGET_BATCHES: u64 = 256;
 /// and `hdf5-reader` (0.12) answers a ranged read of a v1-B-tree-chunked dataset (what h5py
 /// writes) by walking the whole chunk B-tree, so a read costs time in proportion to the
 /// dataset's chunk count, and the build, with a fixed batch size, in proportion to nnz². On
-/// make_synth 1M × 5k (3.5e8 entries, 16k chunks per dataset, 1,350 batches of 256k) those
-/// walks were 12 % of the build's samples and kept the reading thread the bottleneck; a fixed
-/// number of batches makes their cost linear in nnz again, up to [`MAX_BATCH_ENTRIES`] × 256
-/// (5e8) entries.
+/// make_synth 1M × 5k (5.7e8 entries, 26k chunks per dataset, ~2,160 batches of 256k) those
+/// walks were 12 % of the build's samples and kept the reading thread the bottleneck (now ~270
+/// batches of 2M). A fixed number of batches keeps their cost linear in nnz up to
+/// [`MAX_BATCH_ENTRIES`] × 256 (5.4e8) entries; beyond, batches stay at the maximum (bounded
+/// memory) and the walks grow again, slowly.
 #[must_use]
 pub fn batch_entries_for(nnz: u64) -> u64 {
     (nnz / TARGET_BATCHES).clamp(BATCH_ENTRIES, MAX_BATCH_ENTRIES)
@@ -534,7 +535,8 @@ mod tests {
             (22_037_198, BATCH_ENTRIES), // make_synth 100k × 2k: as before
             (BATCH_ENTRIES * TARGET_BATCHES, BATCH_ENTRIES),
             (BATCH_ENTRIES * TARGET_BATCHES * 3, BATCH_ENTRIES * 3),
-            (350_000_000, 1_367_187), // make_synth 1M × 5k: 257 batches, not 1,336
+            (220_400_000, 860_937), // about make_synth 1M × 2k: 256 batches, not ~840
+            (565_892_241, MAX_BATCH_ENTRIES), // make_synth 1M × 5k: ~270, not ~2,160
             (MAX_BATCH_ENTRIES * TARGET_BATCHES, MAX_BATCH_ENTRIES),
             (u64::MAX, MAX_BATCH_ENTRIES),
         ];

@@ -211,13 +211,17 @@ impl ExportSource for AnnDataSource {
 
     fn prepare_genes(&self, cancel: &std::sync::atomic::AtomicBool) -> Result<(), SourceError> {
         match &self.matrix {
-            Some(m) => {
-                m.begin_gene_pass();
-                m.build_column_index_until(cancel)
-                    .map(|_| ())
-                    .map_err(read_err("the column index of X", &self.name))
-            }
+            Some(m) => m
+                .build_column_index_until(cancel)
+                .map(|_| ())
+                .map_err(read_err("the column index of X", &self.name)),
             None => Ok(()),
+        }
+    }
+
+    fn begin_gene_pass(&self, indices: &[usize]) {
+        if let Some(m) = &self.matrix {
+            m.begin_gene_pass(indices);
         }
     }
 

@@ -47,30 +47,40 @@ impl<'a> FileWriter<'a> {
         match self.compression {
             Some(level) => {
                 let member = cellucid_format::gzip::encode_payload_member(bytes, level);
-                self.file(rel, bytes.len() as u64, &member)
+                self.file(rel, bytes.len() as u64, &member, Writeback::Early)
             }
-            None => self.file(rel, bytes.len() as u64, bytes),
+            None => self.file(rel, bytes.len() as u64, bytes, Writeback::Early),
         }
     }
 
     /// Writes a gzip member that was already built (`rel` carries `.gz`; `raw` is the length of
     /// the payload inside).
     pub(crate) fn member(&self, rel: &str, raw: u64, member: &[u8]) -> Result<(), ExportError> {
-        self.file(rel, raw, member)
+        self.file(rel, raw, member, Writeback::Early)
     }
 
     /// Writes a JSON document (never compressed).
     pub(crate) fn document(&self, rel: &str, text: &str) -> Result<(), ExportError> {
-        self.file(rel, text.len() as u64, text.as_bytes())
+        // Documents are read back right after (`write_document` checks them): no hint, which
+        // could drop their pages from the cache.
+        self.file(rel, text.len() as u64, text.as_bytes(), Writeback::Late)
     }
 
-    fn file(&self, rel: &str, raw: u64, stored: &[u8]) -> Result<(), ExportError> {
+    fn file(
+        &self,
+        rel: &str,
+        raw: u64,
+        stored: &[u8],
+        writeback: Writeback,
+    ) -> Result<(), ExportError> {
         let path = self.root.join(rel);
         let mut f = std::fs::File::create(&path).map_err(self.io(rel))?;
         // No fsync here: the whole stage is made durable once before it is published
         // (`durable::sync_stage`, which explains why that is enough).
         f.write_all(stored).map_err(self.io(rel))?;
-        start_writeback(&f);
+        if writeback == Writeback::Early && stored.len() >= EARLY_WRITEBACK_MIN_BYTES {
+            start_writeback(&f);
+        }
         self.files.fetch_add(1, Ordering::Relaxed);
         self.raw_bytes.fetch_add(raw, Ordering::Relaxed);
         self.stored_bytes
@@ -83,21 +93,36 @@ impl<'a> FileWriter<'a> {
     }
 }
 
+/// Whether a file's write-back is started as soon as it is written ([`start_writeback`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Writeback {
+    /// Start it now (payloads, written once and not read again by the export).
+    Early,
+    /// Leave it to the final sync (documents, read back at once).
+    Late,
+}
+
+/// Smallest file (bytes) whose write-back is started early: 16 pages, so that the kernel's
+/// per-call cost (below) is spread over at least 64 KiB.
+const EARLY_WRITEBACK_MIN_BYTES: usize = 64 << 10;
+
 /// Asks the kernel to start writing `file`'s dirty pages back now, without waiting for them.
 ///
 /// **Why.** The stage is made durable once, at the end (`durable::sync_stage`). Left to the
-/// kernel's periodic flusher, the whole export (53 MB at make_synth 100k × 2k) was still
-/// dirty then, and the final `syncfs` waited ~0.1 s with both cores idle (7 % of the export's
-/// wall time). Started file by file, the write-back overlaps the rest of the export and the
-/// final sync took 5–10 ms.
+/// kernel's periodic flusher, the whole export (53 MB at make_synth 100k × 2k, 1.1 GB at
+/// 1M × 5k) was still dirty then, and the final `syncfs` waited with both cores idle (~0.1 s at
+/// 100k, 7 % of the export's wall time). Started file by file, the write-back overlaps the rest
+/// of the export.
 ///
 /// **How.** On Linux, `posix_fadvise(POSIX_FADV_DONTNEED)` starts asynchronous write-back of
 /// the file's dirty pages (`WB_SYNC_NONE`) before it drops the pages that are already clean;
-/// pages still under write-back stay cached. PostgreSQL uses the same call to ask for early
-/// write-back where `sync_file_range(2)` is unavailable; that call itself has no safe binding in
-/// `nix` or `rustix`, and this workspace has no `unsafe` code. It is advice: an error changes
-/// nothing (durability comes from the final sync), so it is ignored. Elsewhere this does
-/// nothing.
+/// pages still dirty or under write-back stay cached. PostgreSQL uses the same call to ask for
+/// early write-back where `sync_file_range(2)` is unavailable; that call has no safe binding
+/// in `nix` or `rustix`, and this workspace has no `unsafe` code. The cost: when pages could not
+/// be dropped (the usual case right after writing), the kernel drains every CPU's LRU batches
+/// (`lru_add_drain_all`), which grows with the number of CPUs; hence only files of at least
+/// [`EARLY_WRITEBACK_MIN_BYTES`]. It is advice: an error changes nothing (durability comes from
+/// the final sync), so it is ignored. Elsewhere than Linux this does nothing.
 fn start_writeback(file: &std::fs::File) {
     #[cfg(target_os = "linux")]
     {

@@ -10,16 +10,16 @@
 //! libdeflate was smaller on all of them.
 //!
 //! **Policy of [`encode_payload_member`].**
-//! 1. A payload larger than [`INCOMPRESSIBLE_CHECK_MIN_BYTES`] (64 KiB) whose first MiB
-//!    hardly compresses (`looks_incompressible`: > 90 % kept at libdeflate's level 1; f64 edge
-//!    weights, float coordinates, the near-random outlier quantiles) is deflated by libdeflate
-//!    at level 1 alone. On such data a deeper match search finds nothing: level 1 was both the
-//!    fastest and the smallest there (make_synth 100k: edge weights 11,196,393 B in 171 ms at
-//!    level 1 against 11,248,852 B in 250 ms at level 6 and 11,239,171 B by stock zlib 6; 3-D
-//!    points 1,108,540 B in 30 ms against 1,109,504 B in 100 ms by the two encoders below; the
-//!    five 100 kB outlier/score fields 100,007–100,025 B against stock zlib's 100,053 B). Stock
-//!    zlib ran on the points and fields until 2026-12-07, a tenth of a second of CPU for nothing
-//!    at 100k cells.
+//! 1. A payload larger than [`INCOMPRESSIBLE_CHECK_MIN_BYTES`] (64 KiB) that hardly compresses
+//!    (> 90 % kept at libdeflate's level 1: f64 edge weights, float coordinates, the
+//!    near-random outlier quantiles) is deflated by libdeflate at level 1 alone. Up to
+//!    [`ZLIB_CHECK_MAX_BYTES`] the whole payload is deflated at level 1 to decide, and that
+//!    member is the one kept; above, its first MiB (`looks_incompressible`). On such data a
+//!    deeper match search finds nothing: level 1 was both the fastest and the smallest there
+//!    (make_synth 100k: edge weights 11,196,393 B in 171 ms at level 1 against 11,248,852 B in
+//!    250 ms at level 6 and 11,239,171 B by stock zlib 6; 3-D points 1,108,540 B in 30 ms
+//!    against 1,109,504 B in 100 ms by the two encoders of rule 2; the five 100 kB outlier and
+//!    score fields 100,007–100,025 B against stock zlib's 100,053 B).
 //! 2. Otherwise, for payloads of at most [`ZLIB_CHECK_MAX_BYTES`] (4 MiB), libdeflate at the
 //!    asked level and stock zlib both run and the smaller member is kept, so such a member is
 //!    never larger than the reference's. That covers the compressible payloads of an atlas up to
@@ -29,9 +29,9 @@
 //! 3. Larger payloads (the connectivity arrays of big atlases) are encoded by libdeflate alone at
 //!    the asked level, where running zlib as well would cost ~1 s of CPU per 100k cells.
 //!
-//! Rules 1 and 3 were smaller than zlib on every payload measured, but are not guaranteed per
-//! payload (the one payload of make_synth 100k that is larger than the reference's is the
-//! 6 MB `edges.src`, by 0.12 %).
+//! Rules 1 and 3 do not guarantee a member no larger than stock zlib's (format.md §26 (e) asks
+//! for it as a "should"). Rule 1 was smaller on every payload measured; rule 3 on all but one:
+//! make_synth 100k's 6 MB `edges.src`, by 0.12 %.
 //! The header follows format.md §19 for the requested level either way.
 //!
 //! libdeflate comes through `libdeflater`, whose build compiles the bundled C source with
@@ -88,8 +88,20 @@ fn libdeflate_member(data: &[u8], effort: u32, level: u32) -> Vec<u8> {
 /// assert!(encode_payload_member(&data, 6).len() <= encode_member(&data, 6).len());
 /// ```
 pub fn encode_payload_member(data: &[u8], level: u32) -> Vec<u8> {
-    if data.len() > INCOMPRESSIBLE_CHECK_MIN_BYTES && level > 1 && looks_incompressible(data) {
-        return libdeflate_member(data, 1, level);
+    if data.len() > INCOMPRESSIBLE_CHECK_MIN_BYTES && level > 1 {
+        if data.len() <= ZLIB_CHECK_MAX_BYTES {
+            // Up to 4 MiB the whole payload is measured, and the member kept if it hardly
+            // compresses: a payload that compresses anywhere keeps the zlib check.
+            let level_1 = libdeflate_member(data, 1, level);
+            if hardly_compresses(
+                level_1.len().saturating_sub(MEMBER_FRAMING_BYTES),
+                data.len(),
+            ) {
+                return level_1;
+            }
+        } else if looks_incompressible(data) {
+            return libdeflate_member(data, 1, level);
+        }
     }
     if data.len() > ZLIB_CHECK_MAX_BYTES {
         return libdeflate_member(data, level, level);
@@ -103,9 +115,18 @@ pub fn encode_payload_member(data: &[u8], level: u32) -> Vec<u8> {
     }
 }
 
+/// Header and trailer bytes of a gzip member (format.md §19).
+const MEMBER_FRAMING_BYTES: usize = 18;
+
+/// Whether `deflated` bytes of deflate output for `raw` bytes keep more than
+/// [`INCOMPRESSIBLE_RATIO`] of them.
+fn hardly_compresses(deflated: usize, raw: usize) -> bool {
+    deflated as f64 > INCOMPRESSIBLE_RATIO * raw as f64
+}
+
 /// Payload size (bytes) above which [`encode_payload_member`] deflates a payload that hardly
-/// compresses at libdeflate's level 1 alone. Smaller payloads (every golden payload) always get
-/// the stock-zlib check, which costs at most a few milliseconds there.
+/// compresses at libdeflate's level 1 alone. Payloads of at most this size (every golden
+/// payload) always get the stock-zlib check, which costs at most a few milliseconds there.
 pub const INCOMPRESSIBLE_CHECK_MIN_BYTES: usize = 64 << 10;
 
 /// Bytes at the start of a large payload deflated to judge whether it compresses at all.
@@ -127,7 +148,7 @@ fn looks_incompressible(data: &[u8]) -> bool {
     let mut compressor = Compressor::new(CompressionLvl::new(1).unwrap_or_default());
     let mut out = vec![0u8; compressor.deflate_compress_bound(sample.len())];
     match compressor.deflate_compress(sample, &mut out) {
-        Ok(n) => n as f64 > INCOMPRESSIBLE_RATIO * sample.len() as f64,
+        Ok(n) => hardly_compresses(n, sample.len()),
         Err(_) => false,
     }
 }
@@ -210,6 +231,15 @@ mod tests {
         let zlib = encode_member(&small, 6);
         let expected = if zlib.len() < fast.len() { zlib } else { fast };
         assert_eq!(encode_payload_member(&small, 6), expected);
+        // Up to 4 MiB the whole payload decides: noise followed by runs compresses, so it keeps
+        // the zlib check (never larger than stock zlib), though its first MiB alone would not.
+        let mut mixed = noise(SAMPLE_BYTES + (SAMPLE_BYTES >> 1));
+        mixed.extend(std::iter::repeat_n(7u8, 2 * SAMPLE_BYTES));
+        assert!(looks_incompressible(&mixed));
+        let m = encode_payload_member(&mixed, 6);
+        assert_ne!(m, libdeflate_member(&mixed, 1, 6));
+        assert!(m.len() <= encode_member(&mixed, 6).len());
+        assert_eq!(decode_member(&m, mixed.len()).unwrap(), mixed);
         // Level 1 asked: nothing to switch.
         let data = noise(1 << 20);
         assert_eq!(encode_payload_member(&data, 1).len(), {

@@ -31,9 +31,9 @@
 //! sparse enough ([`RUNS_ONLY_MAX_DENSITY`], measured against zlib level 6) or, for 8-bit
 //! codes, rich in distinct codes ([`RUNS_ONLY_MAX_DENSITY_U8_RICH`], and at any density for
 //! atlas-sized columns without a dominant stored code: [`RICH_RUNS_ONLY_MIN_BYTES`]);
-//! otherwise it also runs the general encoder ([`encode_payload_member`]: libdeflate, plus
-//! stock zlib for payloads up to [`super::ZLIB_CHECK_MAX_BYTES`]) on the dense bytes and keeps
-//! the smaller member.
+//! otherwise it also runs the general encoder ([`encode_payload_member`], whose policy its
+//! module documents: libdeflate, plus stock zlib on compressible payloads up to
+//! [`super::ZLIB_CHECK_MAX_BYTES`]) on the dense bytes and keeps the smaller member.
 
 mod bits;
 mod crc;
