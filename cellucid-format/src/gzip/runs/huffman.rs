@@ -93,8 +93,14 @@ fn leaf_depths(weights: &[u64]) -> Vec<u32> {
         weight[next] = weight[a] + weight[b];
         next += 1;
     }
-    let mut depth = vec![0u32; 2 * n - 1];
-    for node in (0..2 * n - 2).rev() {
+    leaf_depths_from_parents(&parent, n)
+}
+
+/// Depths of the `n` leaves of a tree of `2n − 1` nodes whose last node is the root, from each
+/// other node's parent (parents always come after their children).
+fn leaf_depths_from_parents(parent: &[usize], n: usize) -> Vec<u32> {
+    let mut depth = vec![0u32; parent.len()];
+    for node in (0..parent.len().saturating_sub(1)).rev() {
         depth[node] = depth[parent[node]] + 1;
     }
     depth.truncate(n);
@@ -250,12 +256,7 @@ mod tests {
             heap.push(Reverse((fa + fb, next)));
             next += 1;
         }
-        let mut depth = vec![0u32; 2 * n - 1];
-        for node in (0..2 * n - 2).rev() {
-            depth[node] = depth[parent[node]] + 1;
-        }
-        depth.truncate(n);
-        depth
+        leaf_depths_from_parents(&parent, n)
     }
 
     /// Frequencies with many zeros and many ties (small values), or spread out.
