@@ -3,7 +3,8 @@
 //!
 //! * **Dense** `X`: a gene is one hyperslab read `[0..n, j..j+1]`.
 //! * **CSC**: `indptr` is read when the matrix is opened; a gene is one contiguous range read
-//!   of `indices` and `data`.
+//!   of `indices` and `data`, or, during a gene pass ([`GeneMatrix::begin_gene_pass`]), part of
+//!   a block of consecutive requested genes read at once (`csc_blocks`).
 //! * **CSR**: a column index is built once ([`GeneMatrix::build_column_index`], or on the first
 //!   [`GeneMatrix::gene`]) by the single streaming pass described in [`csr_index`]; afterwards
 //!   a gene is one read per run of it in an unnamed temporary file.
