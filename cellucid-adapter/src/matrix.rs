@@ -152,7 +152,7 @@ pub struct GeneMatrix {
     temp_dir: Option<PathBuf>,
     /// Entries per batch of the column-index build; `None`: [`csr_index::batch_entries_for`].
     batch_entries: Option<u64>,
-    /// Block reads of a CSC matrix, while a pass over every gene is in progress
+    /// Block reads of a CSC matrix, while a pass over planned genes is in progress
     /// ([`GeneMatrix::begin_gene_pass`]).
     csc_blocks: Mutex<Option<Arc<CscBlocks>>>,
 }
@@ -397,17 +397,22 @@ impl GeneMatrix {
         if self.layout != Layout::Csc {
             return;
         }
-        let entries = self
-            .batch_entries
-            .unwrap_or_else(|| csr_index::batch_entries_for(self.nnz()));
         let blocks = CscBlocks::new(
             &self.indptr,
             genes,
-            entries,
+            self.batch_entries(),
             self.dtype.size().max(1) as u64,
             rayon::current_num_threads(),
         );
         *self.lock_csc_blocks() = Some(Arc::new(blocks));
+    }
+
+    /// Entries per streamed batch of a sparse matrix: as set by
+    /// [`GeneMatrix::with_index_batch_entries`], else [`csr_index::batch_entries_for`] its
+    /// stored entries.
+    fn batch_entries(&self) -> u64 {
+        self.batch_entries
+            .unwrap_or_else(|| csr_index::batch_entries_for(self.nnz()))
     }
 
     /// Ends the pass announced by [`GeneMatrix::begin_gene_pass`], dropping its blocks.
@@ -477,9 +482,7 @@ impl GeneMatrix {
             self.n_vars,
             self.dtype,
             &dir,
-            self.batch_entries.unwrap_or_else(|| {
-                csr_index::batch_entries_for(self.indptr.last().copied().unwrap_or(0))
-            }),
+            self.batch_entries(),
             cancel,
         )?
         else {

@@ -172,6 +172,9 @@ fn build_and_write(
         }
         if let (Some(plan), true) = (ready.get(), prepared_ok()) {
             tracing::debug!(elapsed = ?start.elapsed(), "genes started");
+            if let Some(g) = &plan.genes {
+                source.begin_gene_pass(&g.indices);
+            }
             let var = write_gene_stage(plan, source, files, events, &failed);
             // Done with per-gene reads: the column index's temporary file goes before the
             // final sync, which would otherwise write its dirty pages to disk.

@@ -47,6 +47,8 @@ struct Recording {
     prepared: AtomicBool,
     /// `genes_read` at each `release_genes` call.
     released_after: Mutex<Vec<usize>>,
+    /// `genes_read` and the announced genes at each `begin_gene_pass` call.
+    passes: Mutex<Vec<(usize, Vec<usize>)>>,
 }
 
 impl Recording {
@@ -58,6 +60,7 @@ impl Recording {
             genes_read: AtomicUsize::new(0),
             prepared: AtomicBool::new(false),
             released_after: Mutex::new(Vec::new()),
+            passes: Mutex::new(Vec::new()),
         }
     }
 }
@@ -123,6 +126,13 @@ impl ExportSource for Recording {
         self.prepared.store(true, Ordering::SeqCst);
         Ok(())
     }
+    fn begin_gene_pass(&self, indices: &[usize]) {
+        let read = self.genes_read.load(Ordering::SeqCst);
+        self.passes
+            .lock()
+            .expect("lock")
+            .push((read, indices.to_vec()));
+    }
     fn release_genes(&self) {
         let read = self.genes_read.load(Ordering::SeqCst);
         self.released_after.lock().expect("lock").push(read);
@@ -148,11 +158,17 @@ fn run(src: &Recording, o: &ExportOptions) -> Result<(), ExportError> {
 }
 
 #[test]
-fn the_prepared_genes_are_released_once_after_every_gene_was_read() {
+fn the_gene_pass_is_announced_once_and_released_once_after_every_gene_was_read() {
     let src = Recording::new(inner(None), false);
     run(&src, &opts()).expect("export");
     assert_eq!(src.genes_read.load(Ordering::SeqCst), GENES);
     assert_eq!(*src.released_after.lock().expect("lock"), vec![GENES]);
+    // The pass over the planned genes (every gene, in order) is announced once, before any
+    // gene is read.
+    assert_eq!(
+        *src.passes.lock().expect("lock"),
+        vec![(0, (0..GENES).collect::<Vec<_>>())]
+    );
 }
 
 #[test]

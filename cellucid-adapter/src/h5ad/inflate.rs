@@ -57,23 +57,22 @@ thread_local! {
 fn inflate_zlib_within(data: &[u8], max_decoded: usize) -> Result<Vec<u8>> {
     let pooled = SCRATCH.try_with(|scratch| {
         DECOMPRESSOR.try_with(|decompressor| {
-            let mut scratch = scratch.borrow_mut();
-            let out = inflate_into_scratch(
-                data,
-                max_decoded,
-                &mut scratch,
-                &mut decompressor.borrow_mut(),
-            );
+            let (Ok(mut scratch), Ok(mut decompressor)) =
+                (scratch.try_borrow_mut(), decompressor.try_borrow_mut())
+            else {
+                return None;
+            };
+            let out = inflate_into_scratch(data, max_decoded, &mut scratch, &mut decompressor);
             if scratch.len() > SCRATCH_KEEP_MAX {
                 *scratch = Vec::new();
             }
-            out
+            Some(out)
         })
     });
     match pooled {
-        Ok(Ok(out)) => out,
-        // The thread's pool is being torn down (a thread-local destructor reading a file):
-        // decode with buffers of its own.
+        Ok(Ok(Some(out))) => out,
+        // The thread's pool is being torn down (a thread-local destructor reading a file) or
+        // is in use further up this thread's stack: decode with buffers of its own.
         _ => inflate_into_scratch(data, max_decoded, &mut Vec::new(), &mut Decompressor::new()),
     }
 }

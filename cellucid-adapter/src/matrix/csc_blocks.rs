@@ -45,6 +45,14 @@ fn sizing(max_entries: u64, value_bytes: u64, threads: usize) -> (usize, u64) {
     )
 }
 
+/// The kept block of `span`, moved to the most recently used end of `recent`.
+fn touch(recent: &mut VecDeque<Arc<SparseBlock>>, span: &Range<usize>) -> Option<Arc<SparseBlock>> {
+    let at = recent.iter().position(|b| b.major == *span)?;
+    let hit = recent.remove(at)?;
+    recent.push_back(Arc::clone(&hit));
+    Some(hit)
+}
+
 /// The blocks of a gene pass over a CSC matrix and its most recently used blocks.
 #[derive(Debug)]
 pub(crate) struct CscBlocks {
@@ -101,27 +109,20 @@ impl CscBlocks {
         let Some(span) = self.spans.get(at).filter(|s| s.contains(&j)).cloned() else {
             return Ok(None);
         };
-        if let Some(hit) = self.take_kept(&span) {
+        if let Some(hit) = touch(&mut self.lock(), &span) {
             return Ok(Some(hit));
         }
         let block = Arc::new(read(span.clone())?);
-        // Another thread may have read the same block meanwhile; keep one copy.
-        let kept = self.take_kept(&span).unwrap_or(block);
         let mut recent = self.lock();
-        recent.push_back(Arc::clone(&kept));
+        // Another thread may have read the same block meanwhile: keep (and return) one copy.
+        if let Some(hit) = touch(&mut recent, &span) {
+            return Ok(Some(hit));
+        }
+        recent.push_back(Arc::clone(&block));
         while recent.len() > self.kept {
             recent.pop_front();
         }
-        Ok(Some(kept))
-    }
-
-    /// The kept block of `span`, moved to the most recently used end.
-    fn take_kept(&self, span: &Range<usize>) -> Option<Arc<SparseBlock>> {
-        let mut recent = self.lock();
-        let at = recent.iter().position(|b| b.major == *span)?;
-        let hit = recent.remove(at)?;
-        recent.push_back(Arc::clone(&hit));
-        Some(hit)
+        Ok(Some(block))
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<Arc<SparseBlock>>> {
@@ -216,6 +217,24 @@ mod tests {
         );
         assert_eq!(sizing(u64::MAX, 8, 64), (129, MIN_BLOCK_ENTRIES));
         assert_eq!(sizing(0, 4, 1), (4, 1));
+    }
+
+    /// When another thread read the same block while this one was reading it, the copy already
+    /// kept is returned and the block is kept once.
+    #[test]
+    fn a_block_read_twice_at_once_is_kept_once() {
+        let blocks = CscBlocks::new(&[0, 2, 4], &[0, 1], 10, 4, 1);
+        let inner = blocks
+            .block_of(0, |span| {
+                // The "other thread": reads and keeps the block first.
+                let other = blocks.block_of(1, |span| Ok(block(span))).unwrap().unwrap();
+                assert_eq!(other.major, span);
+                Ok(block(span))
+            })
+            .unwrap()
+            .unwrap();
+        assert_eq!(blocks.lock().len(), 1);
+        assert!(Arc::ptr_eq(&inner, &blocks.lock()[0]));
     }
 
     #[test]

@@ -240,9 +240,8 @@ impl Scatter {
     }
 }
 
-/// Split the major axis (rows of a CSR, columns of a CSC) into consecutive spans of at most
-/// `max_entries` stored entries (a longer row is alone).
-pub(crate) fn row_batches(indptr: &[u64], max_entries: u64) -> Vec<Range<usize>> {
+/// Split rows into batches of at most `max_entries` stored entries (a longer row is alone).
+fn row_batches(indptr: &[u64], max_entries: u64) -> Vec<Range<usize>> {
     let n = indptr.len().saturating_sub(1);
     let mut out = Vec::new();
     let mut a = 0;

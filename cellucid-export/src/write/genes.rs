@@ -286,7 +286,6 @@ pub(crate) fn write_genes(
 ) -> Result<Vec<Option<ValueBounds>>, ExportError> {
     let encoding = ValueEncoding::from_bits(bits);
     events.stage_started(Stage::Genes, genes.names.len() as u64);
-    source.begin_gene_pass(&genes.indices);
     let bounds = in_gene_order(genes.names.len(), |g| {
         if cancel.load(Ordering::Relaxed) {
             return Err(ExportError::Internal(
