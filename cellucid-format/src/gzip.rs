@@ -10,7 +10,9 @@
 //! in a `gzip::runs` submodule) can frame their own deflate streams identically.
 
 mod decode;
+mod deflate;
 mod fast;
+mod literals;
 pub mod runs;
 
 use std::io::{self, Write};
@@ -22,6 +24,9 @@ pub use decode::{declared_size, decode_member, decode_member_exact, GzipError};
 pub use fast::{
     encode_member_libdeflate, encode_payload_member, INCOMPRESSIBLE_CHECK_MIN_BYTES,
     ZLIB_CHECK_MAX_BYTES,
+};
+pub use literals::{
+    encode_if_incompressible, encode_literals_member, BLOCK_BYTES as LITERAL_BLOCK_BYTES,
 };
 
 /// Longest FNAME/FCOMMENT header field the decoder accepts (the viewer's ~1 KB allowance).

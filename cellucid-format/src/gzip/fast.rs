@@ -12,14 +12,16 @@
 //! **Policy of [`encode_payload_member`].**
 //! 1. A payload larger than [`INCOMPRESSIBLE_CHECK_MIN_BYTES`] (64 KiB) that hardly compresses
 //!    (> 90 % kept at libdeflate's level 1: f64 edge weights, float coordinates, the
-//!    near-random outlier quantiles) is deflated by libdeflate at level 1 alone. Up to
-//!    [`ZLIB_CHECK_MAX_BYTES`] the whole payload is deflated at level 1 to decide, and that
-//!    member is the one kept; above, its first MiB (`looks_incompressible`). On such data a
-//!    deeper match search finds nothing: level 1 was both the fastest and the smallest there
-//!    (make_synth 100k: edge weights 11,196,393 B in 171 ms at level 1 against 11,248,852 B in
-//!    250 ms at level 6 and 11,239,171 B by stock zlib 6; 3-D points 1,108,540 B in 30 ms
-//!    against 1,109,504 B in 100 ms by the two encoders of rule 2; the five 100 kB outlier and
-//!    score fields 100,007–100,025 B against stock zlib's 100,053 B).
+//!    near-random outlier quantiles) skips the match search. Up to [`ZLIB_CHECK_MAX_BYTES`]
+//!    the whole payload is deflated at libdeflate's level 1 to decide, and that member is the
+//!    one kept. Above, evenly spaced windows decide and the payload is written Huffman-only by
+//!    [`super::encode_if_incompressible`] (see its module for the rules and the checks made
+//!    while writing), or goes to rule 3 when those checks fail. On such data a match search
+//!    finds almost nothing (make_synth 100k: edge weights 11,196,393 B in 128–171 ms at level 1,
+//!    11,195,621 B Huffman-only in ~30 ms, against 11,248,852 B at level 6 and 11,239,171 B by
+//!    stock zlib 6; 3-D points 1,108,540 B in 16–30 ms at level 1 against 1,109,504 B in 100
+//!    ms by the two encoders of rule 2; the five 100 kB outlier and score fields
+//!    100,007–100,025 B against stock zlib's 100,053 B).
 //! 2. Otherwise, for payloads of at most [`ZLIB_CHECK_MAX_BYTES`] (4 MiB), libdeflate at the
 //!    asked level and stock zlib both run and the smaller member is kept, so such a member is
 //!    never larger than the reference's. That covers the compressible payloads of an atlas up to
@@ -99,8 +101,8 @@ pub fn encode_payload_member(data: &[u8], level: u32) -> Vec<u8> {
             ) {
                 return level_1;
             }
-        } else if looks_incompressible(data) {
-            return libdeflate_member(data, 1, level);
+        } else if let Some(member) = super::literals::encode_if_incompressible(data, level) {
+            return member;
         }
     }
     if data.len() > ZLIB_CHECK_MAX_BYTES {
@@ -129,29 +131,9 @@ fn hardly_compresses(deflated: usize, raw: usize) -> bool {
 /// payload) always get the stock-zlib check, which costs at most a few milliseconds there.
 pub const INCOMPRESSIBLE_CHECK_MIN_BYTES: usize = 64 << 10;
 
-/// Bytes at the start of a large payload deflated to judge whether it compresses at all.
-const SAMPLE_BYTES: usize = 1 << 20;
-
 /// Share of its size that a sample keeps at libdeflate's level 1 above which the payload is
 /// deflated at level 1 (see [`encode_payload_member`]).
 const INCOMPRESSIBLE_RATIO: f64 = 0.9;
-
-/// Whether the first [`SAMPLE_BYTES`] of `data` keep more than [`INCOMPRESSIBLE_RATIO`] of
-/// their size at libdeflate's level 1 (measurements in the module docs). Payloads that do
-/// compress (neighbour indices, ratio 0.66 or less; categorical codes) keep the asked level,
-/// where level 1 was up to 0.2 % larger.
-fn looks_incompressible(data: &[u8]) -> bool {
-    let sample = &data[..data.len().min(SAMPLE_BYTES)];
-    if sample.is_empty() {
-        return false;
-    }
-    let mut compressor = Compressor::new(CompressionLvl::new(1).unwrap_or_default());
-    let mut out = vec![0u8; compressor.deflate_compress_bound(sample.len())];
-    match compressor.deflate_compress(sample, &mut out) {
-        Ok(n) => hardly_compresses(n, sample.len()),
-        Err(_) => false,
-    }
-}
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
@@ -233,9 +215,13 @@ mod tests {
         assert_eq!(encode_payload_member(&small, 6), expected);
         // Up to 4 MiB the whole payload decides: noise followed by runs compresses, so it keeps
         // the zlib check (never larger than stock zlib), though its first MiB alone would not.
-        let mut mixed = noise(SAMPLE_BYTES + (SAMPLE_BYTES >> 1));
-        mixed.extend(std::iter::repeat_n(7u8, 2 * SAMPLE_BYTES));
-        assert!(looks_incompressible(&mixed));
+        let mut mixed = noise(3 << 19);
+        mixed.extend(std::iter::repeat_n(7u8, 2 << 20));
+        let head = libdeflate_member(&mixed[..1 << 20], 1, 6);
+        assert!(hardly_compresses(
+            head.len() - MEMBER_FRAMING_BYTES,
+            1 << 20
+        ));
         let m = encode_payload_member(&mixed, 6);
         assert_ne!(m, libdeflate_member(&mixed, 1, 6));
         assert!(m.len() <= encode_member(&mixed, 6).len());
@@ -250,23 +236,16 @@ mod tests {
     }
 
     #[test]
-    fn a_large_payload_that_hardly_compresses_is_deflated_at_level_1() {
+    fn a_large_payload_that_hardly_compresses_is_huffman_only() {
         let data = noise(ZLIB_CHECK_MAX_BYTES + 1);
-        assert!(looks_incompressible(&data));
         let m = encode_payload_member(&data, 6);
-        assert_eq!(m, libdeflate_member(&data, 1, 6));
-        assert_ne!(
-            m,
-            encode_member_libdeflate(&data, 6),
-            "level 1 differs here"
-        );
+        assert_eq!(m, super::super::encode_literals_member(&data, 6));
         assert_eq!(&m[..10], &header_bytes(6), "the header still names level 6");
         assert_eq!(decode_member(&m, data.len()).unwrap(), data);
-        // Compressible data, or a sample that compresses, keeps the asked level.
-        assert!(!looks_incompressible(&sample(1 << 18)));
-        let mut mixed = sample(SAMPLE_BYTES / 4);
+        assert!(m.len() <= encode_member(&data, 6).len());
+        // Compressible data, or a probe window that compresses, keeps the asked level.
+        let mut mixed = sample(1 << 18);
         mixed.extend(noise(ZLIB_CHECK_MAX_BYTES));
-        assert!(!looks_incompressible(&mixed));
         assert_eq!(
             encode_payload_member(&mixed, 6),
             encode_member_libdeflate(&mixed, 6)

@@ -8,7 +8,7 @@ use std::cmp::Reverse;
 /// symbols are given frequency 1 so that the code is complete (as zlib does; every inflater
 /// accepts a complete code). The limit is enforced like miniz/zlib: overlong leaves are moved
 /// up and the Kraft sum repaired, then lengths are handed out by decreasing frequency.
-pub(super) fn code_lengths(freqs: &[u32], limit: u8) -> Vec<u8> {
+pub(in crate::gzip) fn code_lengths(freqs: &[u32], limit: u8) -> Vec<u8> {
     let mut freqs = freqs.to_vec();
     let used = freqs.iter().filter(|&&f| f > 0).count();
     for _ in used..2 {
@@ -135,7 +135,7 @@ fn pop_smallest(
 }
 
 /// Canonical codes for `lengths` (RFC 1951 §3.2.2), bit-reversed for LSB-first output.
-pub(super) fn canonical_codes(lengths: &[u8]) -> Vec<u16> {
+pub(in crate::gzip) fn canonical_codes(lengths: &[u8]) -> Vec<u16> {
     let max = lengths.iter().copied().max().unwrap_or(0) as usize;
     let mut bl_count = vec![0u16; max + 1];
     for &l in lengths {
@@ -164,10 +164,10 @@ pub(super) fn canonical_codes(lengths: &[u8]) -> Vec<u16> {
 
 /// One symbol of the code-length alphabet with its extra bits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct LengthSymbol {
-    pub(super) symbol: u8,
-    pub(super) extra: u8,
-    pub(super) extra_bits: u8,
+pub(in crate::gzip) struct LengthSymbol {
+    pub(in crate::gzip) symbol: u8,
+    pub(in crate::gzip) extra: u8,
+    pub(in crate::gzip) extra_bits: u8,
 }
 
 impl LengthSymbol {
@@ -182,7 +182,7 @@ impl LengthSymbol {
 
 /// Run-length codes a sequence of code lengths with symbols 16 (repeat the previous 3–6
 /// times), 17 (3–10 zeros) and 18 (11–138 zeros).
-pub(super) fn rle_lengths(lengths: &[u8]) -> Vec<LengthSymbol> {
+pub(in crate::gzip) fn rle_lengths(lengths: &[u8]) -> Vec<LengthSymbol> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < lengths.len() {
