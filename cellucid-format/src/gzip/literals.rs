@@ -272,7 +272,11 @@ mod tests {
         // bits (2.25 a byte), plus the block headers.
         let data = skewed(3 * BLOCK_BYTES, 11, 4);
         let coded = encode_literals_member(&data, 6);
-        assert!(coded.len() <= data.len() * 9 / 32 + 3 * 40, "{}", coded.len());
+        assert!(
+            coded.len() <= data.len() * 9 / 32 + 3 * 40,
+            "{}",
+            coded.len()
+        );
         assert_round_trip(&coded, &data);
     }
 

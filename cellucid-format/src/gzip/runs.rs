@@ -271,9 +271,10 @@ pub fn encode_runs_member<C: Code>(
 
     // Pass 2: the block.
     let block = Block::plan(&freqs);
-    let mut out = Vec::with_capacity(block.bytes_estimate() + 18);
+    let mut out = Vec::with_capacity(block.bytes_estimate() + 64);
     out.extend_from_slice(&header_bytes(level));
     let mut w = BitWriter::new(out);
+    w.reserve(block.bytes_estimate() + 8);
     block.write_header(&mut w, true);
     let mut emitter = Emitter { w, block: &block };
     column.emit(&mut emitter, &runs.tabulate(&column, &block));

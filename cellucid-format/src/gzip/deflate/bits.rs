@@ -7,21 +7,75 @@ pub(in crate::gzip) trait BitSink {
     fn put(&mut self, bits: u32, count: u32);
 }
 
-/// Accumulates bits least-significant first and appends whole bytes to a `Vec<u8>`.
+/// Accumulates bits least-significant first into a byte buffer.
+///
+/// Every write is branch-free on the data: the accumulator holds fewer than 8 bits between
+/// writes; a write adds its bits, stores the accumulator's low eight bytes at the write
+/// position whole, and advances by the complete bytes. A flush test per write instead
+/// mispredicted about every other write: the run encoder's writes carry 2 to 40 bits each.
+/// The buffer keeps [`SLACK`] bytes beyond the position for those stores.
 pub(in crate::gzip) struct BitWriter {
+    /// Bytes `..pos` are written; the rest is room for the stores.
     out: Vec<u8>,
+    pos: usize,
     acc: u64,
     n_bits: u32,
 }
 
+/// Bytes the buffer keeps past the write position.
+const SLACK: usize = 16;
+
 impl BitWriter {
     /// Appends to `out` (which may already hold the gzip header).
-    pub(in crate::gzip) fn new(out: Vec<u8>) -> Self {
+    pub(in crate::gzip) fn new(mut out: Vec<u8>) -> Self {
+        let pos = out.len();
+        out.resize(pos + SLACK, 0);
         Self {
             out,
+            pos,
             acc: 0,
             n_bits: 0,
         }
+    }
+
+    /// Makes room for `bytes` more output bytes at once (the buffer otherwise grows by
+    /// doubling when a store would not fit).
+    pub(in crate::gzip) fn reserve(&mut self, bytes: usize) {
+        let need = self.pos + bytes + SLACK;
+        if self.out.len() < need {
+            self.out.resize(need, 0);
+        }
+    }
+
+    /// Writes the low `count` bits of `bits` (`count <= 56`, higher bits zero).
+    #[inline(always)]
+    pub(in crate::gzip) fn put_wide(&mut self, bits: u64, count: u32) {
+        debug_assert!(count <= 56 && self.n_bits < 8);
+        self.acc |= bits << self.n_bits;
+        self.n_bits += count;
+        self.store();
+    }
+
+    /// Stores the accumulator at the write position and keeps its last incomplete byte.
+    #[inline(always)]
+    fn store(&mut self) {
+        let pos = self.pos;
+        match self.out.get_mut(pos..pos + 8) {
+            Some(slot) => slot.copy_from_slice(&self.acc.to_le_bytes()),
+            None => self.grow_and_store(),
+        }
+        let whole = self.n_bits >> 3;
+        self.pos += whole as usize;
+        // `whole` is at most 7 (n_bits <= 63), so the shift stays below 64.
+        self.acc = self.acc.checked_shr(whole * 8).unwrap_or(0);
+        self.n_bits &= 7;
+    }
+
+    #[cold]
+    fn grow_and_store(&mut self) {
+        let need = (self.out.len() * 2).max(self.pos + 8 + SLACK);
+        self.out.resize(need, 0);
+        self.out[self.pos..self.pos + 8].copy_from_slice(&self.acc.to_le_bytes());
     }
 
     /// Writes the low `count` bits of `bits` (`count <= 32`).
@@ -33,11 +87,11 @@ impl BitWriter {
     /// Writes a [`BitString`] of at most 64 bits.
     #[inline(always)]
     pub(in crate::gzip) fn put_string(&mut self, s: BitString) {
-        if s.len <= 32 {
-            BitSink::put(self, s.bits as u32, s.len);
+        if s.len <= 56 {
+            self.put_wide(s.bits, s.len);
         } else {
-            BitSink::put(self, s.bits as u32, 32);
-            BitSink::put(self, (s.bits >> 32) as u32, s.len - 32);
+            self.put_wide(s.bits & 0xFFFF_FFFF, 32);
+            self.put_wide(s.bits >> 32, s.len - 32);
         }
     }
 
@@ -45,20 +99,11 @@ impl BitWriter {
     /// at most 15 bits; a length of 0 writes nothing).
     ///
     /// The hot loop of a Huffman-only block: three codes go into the accumulator (at most
-    /// 7 + 45 bits), then its low eight bytes are stored whole and the write position advances
-    /// by the complete bytes, so there is no data-dependent branch (a flush test per code
-    /// mispredicts about every other code).
+    /// 7 + 45 bits) before each store, with the state in locals.
     pub(in crate::gzip) fn put_literals(&mut self, data: &[u8], table: &[u32; 256]) {
-        // Bring the accumulator below one byte, as the loop requires.
-        while self.n_bits >= 8 {
-            self.out.push(self.acc as u8);
-            self.acc >>= 8;
-            self.n_bits -= 8;
-        }
-        let mut pos = self.out.len();
-        // At most 15 bits a byte, plus the 8 bytes each store may write past the end.
-        self.out.resize(pos + data.len() * 15 / 8 + 16, 0);
-        let (mut acc, mut n) = (self.acc, self.n_bits);
+        // At most 15 bits a byte.
+        self.reserve(data.len() * 15 / 8 + 8);
+        let (mut pos, mut acc, mut n) = (self.pos, self.acc, self.n_bits);
         let mut triples = data.chunks_exact(3);
         for t in triples.by_ref() {
             for &byte in t {
@@ -74,9 +119,7 @@ impl BitWriter {
             acc = acc.checked_shr(whole * 8).unwrap_or(0);
             n &= 7;
         }
-        self.out.truncate(pos);
-        self.acc = acc;
-        self.n_bits = n;
+        (self.pos, self.acc, self.n_bits) = (pos, acc, n);
         for &byte in triples.remainder() {
             let e = table[usize::from(byte)];
             BitSink::put(self, e & 0xffff, e >> 16);
@@ -91,22 +134,20 @@ impl BitWriter {
 
     /// Appends raw bytes; the writer must be at a byte boundary ([`Self::align_to_byte`]).
     pub(in crate::gzip) fn put_bytes(&mut self, bytes: &[u8]) {
-        debug_assert_eq!(self.n_bits % 8, 0);
-        while self.n_bits >= 8 {
-            self.out.push(self.acc as u8);
-            self.acc >>= 8;
-            self.n_bits -= 8;
-        }
-        self.out.extend_from_slice(bytes);
+        debug_assert_eq!(self.n_bits, 0);
+        self.reserve(bytes.len());
+        self.out[self.pos..self.pos + bytes.len()].copy_from_slice(bytes);
+        self.pos += bytes.len();
     }
 
     /// Pads to a byte boundary with zero bits and returns the bytes.
     pub(in crate::gzip) fn finish(mut self) -> Vec<u8> {
-        while self.n_bits > 0 {
-            self.out.push(self.acc as u8);
-            self.acc >>= 8;
-            self.n_bits = self.n_bits.saturating_sub(8);
+        if self.n_bits > 0 {
+            self.reserve(1);
+            self.out[self.pos] = self.acc as u8;
+            self.pos += 1;
         }
+        self.out.truncate(self.pos);
         self.out
     }
 }
@@ -115,13 +156,7 @@ impl BitSink for BitWriter {
     #[inline(always)]
     fn put(&mut self, bits: u32, count: u32) {
         debug_assert!(count <= 32);
-        self.acc |= u64::from(bits) << self.n_bits;
-        self.n_bits += count;
-        if self.n_bits >= 32 {
-            self.out.extend_from_slice(&(self.acc as u32).to_le_bytes());
-            self.acc >>= 32;
-            self.n_bits -= 32;
-        }
+        self.put_wide(u64::from(bits), count);
     }
 }
 
