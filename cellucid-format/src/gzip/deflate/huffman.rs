@@ -1,7 +1,5 @@
 //! Length-limited Huffman codes and the RLE of code lengths (RFC 1951 §3.2.2, §3.2.7).
 
-use std::cmp::Reverse;
-
 /// Optimal Huffman code lengths for `freqs`, limited to `limit` bits.
 ///
 /// Symbols of frequency 0 get length 0. When fewer than two symbols are used, the first unused
@@ -26,8 +24,20 @@ pub(in crate::gzip) fn code_lengths(freqs: &[u32], limit: u8) -> Vec<u8> {
         return lengths;
     }
 
-    let weights: Vec<u64> = symbols.iter().map(|&s| u64::from(freqs[s])).collect();
-    let depth = leaf_depths(&weights);
+    // One sort serves both steps: by decreasing frequency, ties by symbol (the order lengths
+    // are handed out in below); reversed, it is the increasing order the tree needs (the
+    // depths' multiset, all that is used, does not depend on how equal weights are ordered).
+    let mut order: Vec<u64> = symbols
+        .iter()
+        .map(|&s| (u64::from(u32::MAX - freqs[s]) << 32) | s as u64)
+        .collect();
+    order.sort_unstable();
+    let weights: Vec<u64> = order
+        .iter()
+        .rev()
+        .map(|&k| u64::from(u32::MAX - (k >> 32) as u32))
+        .collect();
+    let depth = sorted_leaf_depths(&weights);
 
     // Count leaves per depth, clamping to the limit, then repair the Kraft sum.
     let limit_us = usize::from(limit);
@@ -52,9 +62,7 @@ pub(in crate::gzip) fn code_lengths(freqs: &[u32], limit: u8) -> Vec<u8> {
     }
 
     // Shortest lengths to the most frequent symbols (ties by symbol, for determinism).
-    let mut order = symbols;
-    order.sort_by_key(|&s| (Reverse(freqs[s]), s));
-    let mut it = order.into_iter();
+    let mut it = order.into_iter().map(|k| (k & 0xFFFF_FFFF) as usize);
     for (l, &count) in bl_count.iter().enumerate().skip(1) {
         for _ in 0..count {
             if let Some(s) = it.next() {
@@ -65,29 +73,42 @@ pub(in crate::gzip) fn code_lengths(freqs: &[u32], limit: u8) -> Vec<u8> {
     lengths
 }
 
-/// Depth of each leaf of a Huffman tree over `weights` (at least two).
+/// Depth of each leaf of a Huffman tree over `weights` (at least two), in any order: the
+/// leaves sorted by (weight, index), then [`sorted_leaf_depths`].
+#[cfg(test)]
+fn leaf_depths(weights: &[u64]) -> Vec<u32> {
+    let mut leaves: Vec<usize> = (0..weights.len()).collect();
+    leaves.sort_unstable_by_key(|&i| (weights[i], i));
+    let sorted: Vec<u64> = leaves.iter().map(|&i| weights[i]).collect();
+    let mut depth = vec![0u32; weights.len()];
+    for (&leaf, d) in leaves.iter().zip(sorted_leaf_depths(&sorted)) {
+        depth[leaf] = d;
+    }
+    depth
+}
+
+/// Depth of each leaf of a Huffman tree over `weights`, which are in increasing order.
 ///
 /// Leaves are nodes 0..n, internal nodes come after; parent links give depths. The two nodes
 /// merged at each step are the two smallest by (weight, node index), taken from two queues kept
-/// in that order: the leaves sorted once, and the internal nodes in creation order (a merged
-/// weight is never below an earlier one, and node indices grow). This picks exactly the nodes a
-/// binary heap of (weight, index) would, in O(n) after the sort (the heap was 2.7 % of an
-/// export's CPU: three codes per gene).
-fn leaf_depths(weights: &[u64]) -> Vec<u32> {
+/// in that order: the leaves, and the internal nodes in creation order (a merged weight is
+/// never below an earlier one, and node indices grow). This picks exactly the nodes a binary
+/// heap of (weight, index) would, in O(n) (the heap was 2.7 % of an export's CPU: three codes
+/// per gene).
+fn sorted_leaf_depths(weights: &[u64]) -> Vec<u32> {
     let n = weights.len();
     if n < 2 {
         return vec![0; n];
     }
+    debug_assert!(weights.windows(2).all(|w| w[0] <= w[1]));
     let mut parent = vec![usize::MAX; 2 * n - 1];
     let mut weight = vec![0u64; 2 * n - 1];
     weight[..n].copy_from_slice(weights);
-    let mut leaves: Vec<usize> = (0..n).collect();
-    leaves.sort_unstable_by_key(|&i| (weight[i], i));
     let (mut leaf, mut inner) = (0, n);
     let mut next = n;
     while next < 2 * n - 1 {
-        let a = pop_smallest(&weight, &leaves, &mut leaf, &mut inner, next);
-        let b = pop_smallest(&weight, &leaves, &mut leaf, &mut inner, next);
+        let a = pop_smallest(&weight, n, &mut leaf, &mut inner, next);
+        let b = pop_smallest(&weight, n, &mut leaf, &mut inner, next);
         parent[a] = next;
         parent[b] = next;
         weight[next] = weight[a] + weight[b];
@@ -107,30 +128,25 @@ fn leaf_depths_from_parents(parent: &[usize], n: usize) -> Vec<u32> {
     depth
 }
 
-/// The smaller by (weight, node index) of the next unmerged leaf (`sorted_leaves[*leaf]`) and
-/// the next unmerged internal node (`*inner`; internal nodes exist below `created`); advances
-/// the queue it was taken from.
+/// The smaller by (weight, node index) of the next unmerged leaf (`*leaf`, below `n_leaves`)
+/// and the next unmerged internal node (`*inner`; internal nodes exist below `created`);
+/// advances the queue it was taken from.
 fn pop_smallest(
     weight: &[u64],
-    sorted_leaves: &[usize],
+    n_leaves: usize,
     leaf: &mut usize,
     inner: &mut usize,
     created: usize,
 ) -> usize {
-    let next_leaf = sorted_leaves.get(*leaf).copied();
-    let take_leaf = match next_leaf {
-        Some(l) => *inner >= created || (weight[l], l) <= (weight[*inner], *inner),
-        None => false,
-    };
-    match next_leaf {
-        Some(l) if take_leaf => {
-            *leaf += 1;
-            l
-        }
-        _ => {
-            *inner += 1;
-            *inner - 1
-        }
+    let l = *leaf;
+    let take_leaf =
+        l < n_leaves && (*inner >= created || (weight[l], l) <= (weight[*inner], *inner));
+    if take_leaf {
+        *leaf += 1;
+        l
+    } else {
+        *inner += 1;
+        *inner - 1
     }
 }
 
@@ -232,6 +248,7 @@ pub(in crate::gzip) fn rle_lengths(lengths: &[u8]) -> Vec<LengthSymbol> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    use std::cmp::Reverse;
     use std::collections::BinaryHeap;
 
     /// Test oracle: the leaf depths of the tree built with a binary heap of (weight, node
@@ -278,6 +295,30 @@ mod tests {
             // And the used symbols of a gene's alphabet, as `code_lengths` passes them.
             let used: Vec<u64> = weights.into_iter().filter(|&w| w > 0).collect();
             prop_assert_eq!(leaf_depths(&used), heap_leaf_depths(&used));
+        }
+
+        /// Shorter codes go to more frequent symbols, ties to the lower symbol; and where the
+        /// limit does not bind, the code costs exactly what the heap's tree costs.
+        #[test]
+        fn lengths_follow_frequency_and_cost_what_the_tree_costs(freqs in frequencies()) {
+            let lengths = code_lengths(&freqs, 15);
+            let used: Vec<usize> = (0..freqs.len()).filter(|&s| freqs[s] > 0).collect();
+            for &a in &used {
+                for &b in &used {
+                    if (freqs[a], b) > (freqs[b], a) {
+                        prop_assert!(lengths[a] <= lengths[b], "{a} vs {b}");
+                    }
+                }
+            }
+            if used.len() >= 2 {
+                let weights: Vec<u64> = used.iter().map(|&s| u64::from(freqs[s])).collect();
+                let depths = heap_leaf_depths(&weights);
+                if depths.iter().all(|&d| d <= 15) {
+                    let tree: u64 = weights.iter().zip(&depths).map(|(&w, &d)| w * u64::from(d)).sum();
+                    let code: u64 = used.iter().map(|&s| u64::from(freqs[s]) * u64::from(lengths[s])).sum();
+                    prop_assert_eq!(code, tree);
+                }
+            }
         }
     }
 
