@@ -117,24 +117,25 @@ fn sort_column<'a, R: RowIndex, S: SourceValue>(
     if u64::try_from(n_rows).map_or(true, |n| n > 1 << 32) {
         return Err(QuantError::TooManyRows { n_rows });
     }
-    let mut out = Vec::with_capacity(rows.len());
-    let mut ascending = true;
-    for (position, &r) in rows.iter().enumerate() {
-        let row = match r.to_row() {
-            Some(row) if row < n_rows as u64 => row as u32,
-            _ => {
-                return Err(QuantError::RowOutOfRange {
-                    position,
-                    row: r.to_i128(),
-                    n_rows,
-                })
-            }
-        };
-        if let Some(&prev) = out.last() {
-            ascending &= prev < row;
-        }
-        out.push(row);
+    // Three tight passes (check, convert, test the order) instead of one loop that pushed
+    // and compared entry by entry: the loop was 1-3 % of an export's CPU.
+    let limit = n_rows as u64;
+    if let Some(position) = rows
+        .iter()
+        .position(|&r| r.to_row().is_none_or(|row| row >= limit))
+    {
+        return Err(QuantError::RowOutOfRange {
+            position,
+            row: rows[position].to_i128(),
+            n_rows,
+        });
     }
+    // Every row is below `n_rows` <= 2^32, so it fits a u32.
+    let out: Vec<u32> = rows
+        .iter()
+        .map(|&r| r.to_row().unwrap_or(0) as u32)
+        .collect();
+    let ascending = out.windows(2).all(|w| w[0] < w[1]);
     if ascending {
         return Ok(SortedColumn {
             rows: out,
