@@ -67,7 +67,7 @@ impl BitWriter {
         let whole = self.n_bits >> 3;
         self.pos += whole as usize;
         // `whole` is at most 7 (n_bits <= 63), so the shift stays below 64.
-        self.acc = self.acc.checked_shr(whole * 8).unwrap_or(0);
+        self.acc >>= whole * 8;
         self.n_bits &= 7;
     }
 
@@ -116,7 +116,8 @@ impl BitWriter {
             }
             let whole = n >> 3;
             pos += whole as usize;
-            acc = acc.checked_shr(whole * 8).unwrap_or(0);
+            // At most 52 bits were held: at most 6 whole bytes.
+            acc >>= whole * 8;
             n &= 7;
         }
         (self.pos, self.acc, self.n_bits) = (pos, acc, n);
