@@ -448,33 +448,48 @@ impl<C: Code> Column<'_, C> {
     }
 
     /// Pass 2: writes the tokens of the dense payload, each run below [`TABLED_RUNS`] from
-    /// `table` (see [`RunLengths::tabulate`]).
+    /// `table` (see [`RunLengths::tabulate`]), joined with the stored code's literals into one
+    /// write where the two fit in 56 bits (nearly always: one store per entry, not two).
     fn emit(&self, e: &mut Emitter<'_, BitWriter>, table: &[BitString]) {
-        #[inline(always)]
-        fn write_run<C: Code>(
-            column: &Column<'_, C>,
-            e: &mut Emitter<'_, BitWriter>,
-            table: &[BitString],
-            len: u64,
-        ) {
-            match table.get(len as usize) {
-                Some(s) if s.fits() => e.w.put_string(*s),
-                _ => column.run(e, len),
-            }
-        }
+        let literal = e.block.literal_table();
         let mut next_row = 0u64;
         for (&row, &code) in self.rows.iter().zip(self.codes) {
             if code == self.fill {
                 continue;
             }
             let row = u64::from(row);
-            write_run(self, e, table, row - next_row);
+            let len = row - next_row;
+            // The code's literals as one bit string (two bytes of at most 15 bits each).
+            let (mut bits, mut count) = (0u64, 0u32);
             for &b in &self.bytes_of(code)[..self.width] {
-                e.symbol(usize::from(b));
+                let entry = literal[usize::from(b)];
+                bits |= u64::from(entry & 0xffff) << count;
+                count += entry >> 16;
+            }
+            match table.get(len as usize) {
+                Some(s) => match s.followed_by(bits, count) {
+                    Some((joined, n)) => e.w.put_wide(joined, n),
+                    None if s.fits() => {
+                        e.w.put_string(*s);
+                        e.w.put_wide(bits, count);
+                    }
+                    None => {
+                        self.run(e, len);
+                        e.w.put_wide(bits, count);
+                    }
+                },
+                None => {
+                    self.run(e, len);
+                    e.w.put_wide(bits, count);
+                }
             }
             next_row = row + 1;
         }
-        write_run(self, e, table, self.n_rows - next_row);
+        let len = self.n_rows - next_row;
+        match table.get(len as usize) {
+            Some(s) if s.fits() => e.w.put_string(*s),
+            _ => self.run(e, len),
+        }
     }
 
     /// Emits the tokens of the dense payload, run by run (the reference for the tabled

@@ -175,6 +175,14 @@ impl BitString {
     pub(in crate::gzip) fn fits(&self) -> bool {
         self.len <= 64
     }
+
+    /// This string followed by the low `count` bits of `bits`, as one write for
+    /// [`BitWriter::put_wide`], when the two fit in 56 bits.
+    #[inline(always)]
+    pub(in crate::gzip) fn followed_by(self, bits: u64, count: u32) -> Option<(u64, u32)> {
+        let len = self.len + count;
+        (len <= 56).then(|| (self.bits | bits << self.len, len))
+    }
 }
 
 impl BitSink for BitString {
