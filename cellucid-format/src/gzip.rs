@@ -29,6 +29,20 @@ pub use literals::{
     encode_if_incompressible, encode_literals_member, BLOCK_BYTES as LITERAL_BLOCK_BYTES,
 };
 
+/// xorshift bytes from `seed` (made odd), for tests: nothing for deflate to find.
+#[cfg(test)]
+pub(crate) fn test_noise(n: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed | 1;
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect()
+}
+
 /// Longest FNAME/FCOMMENT header field the decoder accepts (the viewer's ~1 KB allowance).
 pub const MAX_HEADER_FIELD: usize = 1024;
 

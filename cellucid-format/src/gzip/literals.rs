@@ -193,17 +193,7 @@ mod tests {
     use crate::gzip::decode_member;
     use proptest::prelude::*;
 
-    fn noise(n: usize, seed: u64) -> Vec<u8> {
-        let mut x = seed | 1;
-        (0..n)
-            .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                x as u8
-            })
-            .collect()
-    }
+    use crate::gzip::test_noise as noise;
 
     /// Inflates `member` (header, CRC-32 and ISIZE checked) and compares it with `data`.
     fn assert_round_trip(member: &[u8], data: &[u8]) {
