@@ -166,6 +166,7 @@ impl Scatter {
         genes: &[u32],
         value_bytes: &[u8],
     ) -> std::io::Result<()> {
+        const { assert!(ES == 4 + VS, "an entry is a u32 row and a value") };
         let n_vars = self.rows.len();
         let n = genes.len().min(value_bytes.len() / VS);
         // Count the batch's entries per gene, noting the genes it touches in first-touch order

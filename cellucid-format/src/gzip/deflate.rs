@@ -89,7 +89,7 @@ const CL_ORDER: [usize; 19] = [
     16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15,
 ];
 
-/// The chosen Huffman codes of the single block.
+/// The chosen Huffman codes of one block.
 pub(super) struct Block {
     dynamic: bool,
     lit_len: Vec<u8>,

@@ -16,10 +16,11 @@
 //!    the whole payload is deflated at libdeflate's level 1 to decide, and that member is the
 //!    one kept. Above, evenly spaced windows decide and the payload is written Huffman-only by
 //!    [`super::encode_if_incompressible`] (see its module for the rules and the checks made
-//!    while writing), or goes to rule 3 when those checks fail. On such data a match search
-//!    finds almost nothing (make_synth 100k: edge weights 11,196,393 B in 128–171 ms at level 1,
-//!    11,195,621 B Huffman-only in ~30 ms, against 11,248,852 B at level 6 and 11,239,171 B by
-//!    stock zlib 6; 3-D points 1,108,540 B in 16–30 ms at level 1 against 1,109,504 B in 100
+//!    while writing), or goes to rule 3 (libdeflate at the asked level) when those checks
+//!    fail: then it is smaller than at level 1, and slower. On such data a match search
+//!    finds almost nothing (make_synth 100k, deflate streams without the 18 bytes of gzip
+//!    framing: edge weights 11,196,393 B in 128–171 ms at level 1, 11,195,605 B Huffman-only
+//!    in ~30 ms, against 11,248,852 B at level 6 and 11,239,171 B by stock zlib 6; 3-D points 1,108,540 B in 16–30 ms at level 1 against 1,109,504 B in 100
 //!    ms by the two encoders of rule 2; the five 100 kB outlier and score fields
 //!    100,007–100,025 B against stock zlib's 100,053 B).
 //! 2. Otherwise, for payloads of at most [`ZLIB_CHECK_MAX_BYTES`] (4 MiB), libdeflate at the
@@ -79,10 +80,12 @@ fn libdeflate_member(data: &[u8], effort: u32, level: u32) -> Vec<u8> {
     out
 }
 
-/// Compresses a dense payload into one gzip member by the policy in the module docs:
-/// libdeflate at level 1 for a payload above [`INCOMPRESSIBLE_CHECK_MIN_BYTES`] that hardly
-/// compresses; else libdeflate, and for payloads up to [`ZLIB_CHECK_MAX_BYTES`] also stock
-/// zlib, keeping the smaller (so such a member is never larger than [`encode_member`]'s).
+/// Compresses a dense payload into one gzip member by the policy in the module docs: for a
+/// payload above [`INCOMPRESSIBLE_CHECK_MIN_BYTES`] that hardly compresses, libdeflate at
+/// level 1 (up to [`ZLIB_CHECK_MAX_BYTES`]) or Huffman-only blocks (above, when the checks of
+/// [`super::encode_if_incompressible`] pass); else libdeflate at `level`, and for payloads up
+/// to [`ZLIB_CHECK_MAX_BYTES`] also stock zlib, keeping the smaller (so such a member is never
+/// larger than [`encode_member`]'s).
 ///
 /// ```
 /// use cellucid_format::gzip::{encode_member, encode_payload_member};
@@ -126,13 +129,15 @@ fn hardly_compresses(deflated: usize, raw: usize) -> bool {
     deflated as f64 > INCOMPRESSIBLE_RATIO * raw as f64
 }
 
-/// Payload size (bytes) above which [`encode_payload_member`] deflates a payload that hardly
-/// compresses at libdeflate's level 1 alone. Payloads of at most this size (every golden
-/// payload) always get the stock-zlib check, which costs at most a few milliseconds there.
+/// Payload size (bytes) above which [`encode_payload_member`] skips the match search's depth
+/// for a payload that hardly compresses (libdeflate's level 1, or Huffman-only blocks above
+/// [`ZLIB_CHECK_MAX_BYTES`]). Payloads of at most this size (every golden payload) always get
+/// the stock-zlib check, which costs at most a few milliseconds there.
 pub const INCOMPRESSIBLE_CHECK_MIN_BYTES: usize = 64 << 10;
 
-/// Share of its size that a sample keeps at libdeflate's level 1 above which the payload is
-/// deflated at level 1 (see [`encode_payload_member`]).
+/// Share of its size that a payload of at most [`ZLIB_CHECK_MAX_BYTES`] keeps at libdeflate's
+/// level 1 above which that level-1 member is kept (see [`encode_payload_member`]; the
+/// Huffman-only rule above that size uses the same share for its probe windows).
 const INCOMPRESSIBLE_RATIO: f64 = 0.9;
 
 #[cfg(test)]

@@ -111,9 +111,11 @@ impl BitWriter {
                 acc |= u64::from(e & 0xffff) << n;
                 n += e >> 16;
             }
-            if let Some(slot) = self.out.get_mut(pos..pos + 8) {
-                slot.copy_from_slice(&acc.to_le_bytes());
+            // The reserve above leaves room; growing here only guards the invariant.
+            if self.out.len() < pos + 8 {
+                self.out.resize(pos + 8 + SLACK, 0);
             }
+            self.out[pos..pos + 8].copy_from_slice(&acc.to_le_bytes());
             let whole = n >> 3;
             pos += whole as usize;
             // At most 52 bits were held: at most 6 whole bytes.
