@@ -47,22 +47,11 @@ fn category_quantiles(latent: &[f32], k: usize, cells: &[usize]) -> Vec<f32> {
 /// of the values and a binary search per value (whose misses were half of this module's time
 /// on 100k-cell categories).
 fn right_ranks(values: &[f32]) -> Vec<usize> {
-    let mut keyed: Vec<(u32, u32)> = Vec::new();
-    if u32::try_from(values.len()).is_err() {
-        // More values than u32 positions: sort the values and search each one.
-        let mut sorted = values.to_vec();
-        sorted.sort_by(f32::total_cmp);
-        return values
-            .iter()
-            .map(|d| sorted.partition_point(|s| s.total_cmp(d).is_le()))
-            .collect();
-    }
-    keyed.extend(
-        values
-            .iter()
-            .enumerate()
-            .map(|(i, &v)| (total_order_key(v), i as u32)),
-    );
+    let mut keyed: Vec<(u32, usize)> = values
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| (total_order_key(v), i))
+        .collect();
     keyed.sort_unstable();
     let mut ranks = vec![0usize; values.len()];
     let mut start = 0;
@@ -70,7 +59,7 @@ fn right_ranks(values: &[f32]) -> Vec<usize> {
         let key = keyed[start].0;
         let end = start + keyed[start..].iter().take_while(|e| e.0 == key).count();
         for &(_, i) in &keyed[start..end] {
-            ranks[i as usize] = end;
+            ranks[i] = end;
         }
         start = end;
     }

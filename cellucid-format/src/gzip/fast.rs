@@ -138,7 +138,7 @@ pub const INCOMPRESSIBLE_CHECK_MIN_BYTES: usize = 64 << 10;
 /// Share of its size that a payload of at most [`ZLIB_CHECK_MAX_BYTES`] keeps at libdeflate's
 /// level 1 above which that level-1 member is kept (see [`encode_payload_member`]; the
 /// Huffman-only rule above that size uses the same share for its probe windows).
-const INCOMPRESSIBLE_RATIO: f64 = 0.9;
+pub(super) const INCOMPRESSIBLE_RATIO: f64 = 0.9;
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]

@@ -40,8 +40,8 @@ const MIN_PROBES: usize = 4;
 const MAX_PROBES: usize = 64;
 
 /// Share of a window that libdeflate's level 1 must keep for the payload to count as hardly
-/// compressing (the rule of [`super::encode_payload_member`]).
-const HARDLY_COMPRESSES: f64 = 0.9;
+/// compressing: the share of [`super::encode_payload_member`]'s level-1 rule.
+const HARDLY_COMPRESSES: f64 = super::fast::INCOMPRESSIBLE_RATIO;
 
 /// Largest excess of a window's Huffman-only size over its level-1 size: matches must gain
 /// less than this for the payload to be encoded without them.
@@ -145,10 +145,9 @@ fn encode_blocks(data: &[u8], level: u32, give_up_below: Option<f64>) -> Option<
                 return None;
             }
         }
-        // A stored block: 3 header bits, padding to a byte, LEN and NLEN, the bytes (per
-        // 65,535 bytes); counted with a whole byte for the header and padding.
-        let stored_bits =
-            8 * (bytes.len() as u64 + 5 * bytes.len().div_ceil(STORED_MAX).max(1) as u64);
+        // A stored block: 3 header bits, padding to a byte, LEN and NLEN, the bytes; counted
+        // with a whole byte for the header and padding.
+        let stored_bits = 8 * (bytes.len() as u64 + 5);
         if stored_bits < huffman_bits {
             write_stored(&mut w, bytes, last);
         } else {
@@ -165,27 +164,19 @@ fn encode_blocks(data: &[u8], level: u32, give_up_below: Option<f64>) -> Option<
 /// Largest stored block.
 const STORED_MAX: usize = 65_535;
 
-/// `bytes` as stored blocks (RFC 1951 §3.2.4), the last one final if `last`.
+// Every block fits one stored block.
+const _: () = assert!(BLOCK_BYTES <= STORED_MAX);
+
+/// `bytes` (at most [`STORED_MAX`]) as one stored block (RFC 1951 §3.2.4), final if `last`.
 fn write_stored(w: &mut BitWriter, bytes: &[u8], last: bool) {
-    let mut pieces = bytes.chunks(STORED_MAX).peekable();
-    if bytes.is_empty() {
-        w.put(u32::from(last), 1);
-        w.put(0b00, 2);
-        w.align_to_byte();
-        w.put(0x0000, 16);
-        w.put(0xffff, 16);
-        return;
-    }
-    while let Some(piece) = pieces.next() {
-        let final_piece = last && pieces.peek().is_none();
-        w.put(u32::from(final_piece), 1);
-        w.put(0b00, 2);
-        w.align_to_byte();
-        let len = piece.len() as u32;
-        w.put(len, 16);
-        w.put(!len & 0xffff, 16);
-        w.put_bytes(piece);
-    }
+    debug_assert!(bytes.len() <= STORED_MAX);
+    w.put(u32::from(last), 1);
+    w.put(0b00, 2);
+    w.align_to_byte();
+    let len = bytes.len() as u32;
+    w.put(len, 16);
+    w.put(!len & 0xffff, 16);
+    w.put_bytes(bytes);
 }
 
 #[cfg(test)]

@@ -466,29 +466,25 @@ impl<C: Code> Column<'_, C> {
                 bits |= u64::from(entry & 0xffff) << count;
                 count += entry >> 16;
             }
-            match table.get(len as usize) {
-                Some(s) => match s.followed_by(bits, count) {
-                    Some((joined, n)) => e.w.put_wide(joined, n),
-                    None if s.fits() => {
-                        e.w.put_string(*s);
-                        e.w.put_wide(bits, count);
-                    }
-                    None => {
-                        self.run(e, len);
-                        e.w.put_wide(bits, count);
-                    }
-                },
-                None => {
-                    self.run(e, len);
-                    e.w.put_wide(bits, count);
-                }
+            let tabled = table.get(len as usize).filter(|s| s.fits());
+            if let Some((joined, n)) = tabled.and_then(|s| s.followed_by(bits, count)) {
+                e.w.put_wide(joined, n);
+            } else {
+                self.write_run(e, tabled, len);
+                e.w.put_wide(bits, count);
             }
             next_row = row + 1;
         }
         let len = self.n_rows - next_row;
-        match table.get(len as usize) {
-            Some(s) if s.fits() => e.w.put_string(*s),
-            _ => self.run(e, len),
+        self.write_run(e, table.get(len as usize).filter(|s| s.fits()), len);
+    }
+
+    /// A run of `len` fill elements: its tabled bit string, or token by token.
+    #[inline(always)]
+    fn write_run(&self, e: &mut Emitter<'_, BitWriter>, tabled: Option<&BitString>, len: u64) {
+        match tabled {
+            Some(s) => e.w.put_string(*s),
+            None => self.run(e, len),
         }
     }
 

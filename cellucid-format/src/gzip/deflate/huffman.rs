@@ -206,41 +206,39 @@ pub(in crate::gzip) fn rle_lengths(lengths: &[u8]) -> Vec<LengthSymbol> {
         let mut run = lengths[i..].iter().take_while(|&&l| l == value).count();
         i += run;
         if value == 0 {
-            while run >= 11 {
-                let take = run.min(138);
-                out.push(LengthSymbol {
-                    symbol: 18,
-                    extra: (take - 11) as u8,
-                    extra_bits: 7,
-                });
-                run -= take;
-            }
-            if run >= 3 {
-                out.push(LengthSymbol {
-                    symbol: 17,
-                    extra: (run - 3) as u8,
-                    extra_bits: 3,
-                });
-                run = 0;
-            }
+            run = push_repeats(&mut out, run, 18, 11..=138, 7);
+            run = push_repeats(&mut out, run, 17, 3..=10, 3);
         } else {
             out.push(LengthSymbol::plain(value));
-            run -= 1;
-            while run >= 3 {
-                let take = run.min(6);
-                out.push(LengthSymbol {
-                    symbol: 16,
-                    extra: (take - 3) as u8,
-                    extra_bits: 2,
-                });
-                run -= take;
-            }
+            run = push_repeats(&mut out, run - 1, 16, 3..=6, 2);
         }
         for _ in 0..run {
             out.push(LengthSymbol::plain(value));
         }
     }
     out
+}
+
+/// Pushes repeat `symbol`s covering `counts` (min..=max) elements each, with the count minus
+/// the minimum in `extra_bits`, while at least the minimum is left of `run`; returns the rest.
+fn push_repeats(
+    out: &mut Vec<LengthSymbol>,
+    mut run: usize,
+    symbol: u8,
+    counts: std::ops::RangeInclusive<usize>,
+    extra_bits: u8,
+) -> usize {
+    let (min, max) = (*counts.start(), *counts.end());
+    while run >= min {
+        let take = run.min(max);
+        out.push(LengthSymbol {
+            symbol,
+            extra: (take - min) as u8,
+            extra_bits,
+        });
+        run -= take;
+    }
+    run
 }
 
 #[cfg(test)]
