@@ -7,6 +7,7 @@
 
 mod elements;
 mod inflate;
+mod tiles;
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -284,7 +285,7 @@ fn out_of_bounds(path: &str, ranges: &[Range<u64>], shape: &[u64]) -> BackendErr
 /// a corrupted shape can declare.
 const MAX_READ_BYTES: usize = 1 << 40;
 
-fn read_typed<T: hdf5_reader::H5Type>(
+fn read_typed<T: hdf5_reader::H5Type + Copy + Default>(
     ds: &Dataset,
     path: &str,
     sel: &SliceInfo,
@@ -304,6 +305,12 @@ fn read_typed<T: hdf5_reader::H5Type>(
                  ({MAX_READ_BYTES} bytes); the file is damaged"
             ),
         });
+    }
+    let whole = ds.shape().iter().try_fold(1u64, |n, &d| n.checked_mul(d)) == Some(count as u64);
+    if whole && ds.shape().len() == 2 {
+        if let Some(values) = tiles::read_whole_2d::<T>(ds) {
+            return Ok(values);
+        }
     }
     let arr = if ds.shape().is_empty() {
         ds.read_array::<T>()

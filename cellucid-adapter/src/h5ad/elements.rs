@@ -22,7 +22,7 @@ pub(crate) fn is_h5py_bool(base: &Datatype, members: &[EnumMember]) -> bool {
 }
 
 /// One h5py boolean element (any non-zero byte is `true`).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct H5Bool(pub(crate) bool);
 
 impl H5Type for H5Bool {
@@ -67,7 +67,7 @@ impl H5Type for H5Bool {
 }
 
 /// One IEEE half-precision element.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct H5F16(pub(crate) f16);
 
 impl H5Type for H5F16 {
