@@ -27,7 +27,7 @@
 //!
 //! The cost: `syncfs` also writes back other processes' dirty data on the same filesystem.
 //! Each file's write-back is started as soon as it is written (`files::start_writeback`), so
-//! the final sync mostly waits for pages already on their way (5–10 ms instead of ~0.1 s at
+//! the final sync mostly waits for pages already on their way (6–12 ms instead of ~0.1 s at
 //! make_synth 100k × 2k).
 
 use std::path::Path;
