@@ -201,6 +201,14 @@ pub(crate) fn run(args: BenchExportArgs) -> anyhow::Result<ExitCode> {
         "{:<22}{:>14}{:>14}{:>14}{:>16}",
         "", "ours", "read-X floor", "reference", "reference/ours"
     );
+    // Run by run, before `median` sorts them: the VM's speed drifts over minutes, and each
+    // run's three commands follow one another, so per-run ratios show how much of a change in
+    // the medians is drift.
+    let per_run = PerRun {
+        ours: ours.wall.clone(),
+        floor: floor.wall.clone(),
+        reference: reference.wall.clone(),
+    };
     let ow = median(&mut ours.wall);
     let fw = median(&mut floor.wall);
     let oc = median(&mut ours.cpu);
@@ -251,5 +259,48 @@ pub(crate) fn run(args: BenchExportArgs) -> anyhow::Result<ExitCode> {
     }
     println!();
     println!("export time / read-X floor: {:.2}", ow / fw);
+    per_run.print();
     Ok(ExitCode::SUCCESS)
+}
+
+/// Each run's wall times, in run order.
+struct PerRun {
+    ours: Vec<f64>,
+    floor: Vec<f64>,
+    reference: Vec<f64>,
+}
+
+impl PerRun {
+    /// Prints the wall times of every run and, with the reference, its ratio run by run.
+    fn print(&self) {
+        let row = |v: &[f64]| {
+            v.iter()
+                .map(|x| format!("{x:.2}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        println!();
+        println!("wall time (s) run by run:");
+        println!("  {:<12}{}", "ours", row(&self.ours));
+        println!("  {:<12}{}", "floor", row(&self.floor));
+        if self.reference.is_empty() {
+            return;
+        }
+        println!("  {:<12}{}", "reference", row(&self.reference));
+        let mut ratios: Vec<f64> = self
+            .reference
+            .iter()
+            .zip(&self.ours)
+            .map(|(r, o)| r / o)
+            .collect();
+        let listed = ratios
+            .iter()
+            .map(|x| format!("{x:.1}"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        println!(
+            "  reference / ours run by run: {listed} (median {:.1}×)",
+            median(&mut ratios)
+        );
+    }
 }
