@@ -190,7 +190,7 @@ impl Plan {
         let latent = source.obsm(latent_key)?;
         arrays::check_shape(&what, &latent, n_cells, None)?;
         let latent_k = latent.n_cols;
-        let latent = arrays::strict_f32(&what, &latent.values)?;
+        let latent = arrays::strict_f32(&what, latent.values)?;
         // 7. obs keys.
         let obs_keys = match &options.obs_keys {
             Some(keys) => keys.clone(),

@@ -92,6 +92,23 @@ pub fn to_float32<S: SourceValue>(values: &[S], policy: Policy) -> Result<Vec<f3
     Ok(out)
 }
 
+/// Runs [`to_float32`]'s checks without writing a payload: `Ok` exactly when [`to_float32`]
+/// succeeds, with whether every value is finite. For `f32` values that are all finite the
+/// payload [`to_float32`] would return is the values themselves, bit for bit, so a caller that
+/// owns them can keep them instead of a converted copy (the export's latent space: 20 MB at
+/// 100k cells × 50, whose zeroed copy cost 14 ms).
+///
+/// # Errors
+/// As [`to_float32`].
+pub fn check_float32<S: SourceValue>(values: &[S], policy: Policy) -> Result<bool, QuantError> {
+    if values.is_empty() {
+        return Err(QuantError::Empty);
+    }
+    let analysis = analyze(values, policy, values.len(), |i| i)?;
+    bounds_of(analysis.extremes, policy, values.len())?;
+    Ok(analysis.all_finite)
+}
+
 /// Like [`to_float32`], writing into `out` (one per value).
 ///
 /// # Errors
@@ -121,6 +138,44 @@ mod tests {
     use super::*;
     use crate::policy::{AllMissingPolicy, InfPolicy};
     use crate::QuantError;
+
+    /// `check_float32` succeeds and fails exactly as `to_float32` does (the same error), under
+    /// the strict and the default policy, and reports all-finite f32 values, whose payload is
+    /// then the values themselves.
+    #[test]
+    fn check_float32_agrees_with_to_float32() {
+        let f32_cases: [&[f32]; 7] = [
+            &[1.5, -0.0, 3.0e38, f32::MIN_POSITIVE / 4.0],
+            &[],
+            &[1.0, f32::NAN, 2.0],
+            &[f32::INFINITY, 1.0],
+            &[f32::NEG_INFINITY, 1.0, f32::NAN],
+            &[7.0; 3],
+            &[f32::NAN; 2],
+        ];
+        let f64_cases: [&[f64]; 4] = [&[1.0, 2.0], &[1.0e39], &[1.0e-50, 1.0], &[f64::NAN, 0.5]];
+        for policy in [Policy::strict(), Policy::default()] {
+            for v in f32_cases {
+                let converted = to_float32(v, policy);
+                match (check_float32(v, policy), &converted) {
+                    (Ok(all_finite), Ok(out)) => {
+                        assert_eq!(all_finite, v.iter().all(|x| x.is_finite()), "{v:?}");
+                        if all_finite {
+                            let bits =
+                                |x: &[f32]| x.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+                            assert_eq!(bits(out), bits(v), "{v:?}");
+                        }
+                    }
+                    (Err(a), Err(b)) => assert_eq!(&a, b, "{v:?}"),
+                    (a, b) => panic!("{v:?} under {policy:?}: check {a:?}, convert {b:?}"),
+                }
+            }
+            for v in f64_cases {
+                let check = check_float32(v, policy).map(|_| ());
+                assert_eq!(check, to_float32(v, policy).map(|_| ()), "{v:?}");
+            }
+        }
+    }
 
     #[test]
     fn worked_examples_of_section_11() {

@@ -29,7 +29,8 @@ pub mod sparse;
 pub use bits::{codes_to_le_bytes, Bits, Code};
 pub use bounds::{dequantize, Bounds};
 pub use dense::{
-    quantize, quantize_into, quantize_le_bytes, to_float32, to_float32_into, Quantized,
+    check_float32, quantize, quantize_into, quantize_le_bytes, to_float32, to_float32_into,
+    Quantized,
 };
 pub use error::{NonFiniteReport, QuantError, SubjectError, FIRST_CELLS_SHOWN};
 pub use policy::{AllMissingPolicy, InfPolicy, NanPolicy, Policy};

@@ -65,12 +65,22 @@ pub(crate) fn strict_f64(what: &str, values: &Values) -> Result<Vec<f64>, Export
     }, bool _b => Err(not_numeric(what)))
 }
 
-/// As [`strict_f64`] but converting to float32 (the latent space, §15).
+/// As [`strict_f64`] but converting to float32 (the latent space, §15). float32 values, which
+/// the strict rule leaves all finite, are returned as they are, without a copy.
 ///
 /// # Errors
 /// As [`strict_f64`].
-pub(crate) fn strict_f32(what: &str, values: &Values) -> Result<Vec<f32>, ExportError> {
-    numeric!(values, v => {
+pub(crate) fn strict_f32(what: &str, values: Values) -> Result<Vec<f32>, ExportError> {
+    if let Values::F32(v) = values {
+        let all_finite = cellucid_quant::check_float32(&v, Policy::strict())
+            .map_err(|e| array_error(what, &e))?;
+        return if all_finite {
+            Ok(v)
+        } else {
+            cellucid_quant::to_float32(&v, Policy::strict()).map_err(|e| array_error(what, &e))
+        };
+    }
+    numeric!(&values, v => {
         cellucid_quant::to_float32(v, Policy::strict()).map_err(|e| array_error(what, &e))
     }, bool _b => Err(not_numeric(what)))
 }
@@ -79,7 +89,7 @@ fn check_strict<S: SourceValue>(what: &str, v: &[S]) -> Result<(), ExportError> 
     if v.is_empty() {
         return Ok(());
     }
-    cellucid_quant::to_float32(v, Policy::strict())
+    cellucid_quant::check_float32(v, Policy::strict())
         .map(|_| ())
         .map_err(|e| array_error(what, &e))
 }
