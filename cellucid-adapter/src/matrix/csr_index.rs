@@ -7,10 +7,10 @@
 //! chunks in parallel inside `hdf5-reader`). Every column
 //! index is checked `< n_vars`; each batch is grouped by gene (a counting sort) and each
 //! gene's group is appended to a small per-gene buffer; a full buffer is appended to an
-//! unlinked temporary file as one *run*
-//! `[rows: n × u32 LE][values: n × value size, LE]`; each gene keeps the list of its runs
-//! (offset, length). Rows are visited in order, so a gene's runs, and the rows inside them,
-//! are ascending.
+//! unlinked temporary file as one *run* of `n` entries `[row: u32 LE][value: value size, LE]`;
+//! each gene keeps the list of its runs (offset, length). Rows are visited in order, so a
+//! gene's runs, and the rows inside them, are ascending. Entries keep the layout of the
+//! counting sort's grouped array, so a group goes to its gene's buffer in one copy.
 //!
 //! A gene is then one positioned read per run (≈ count / buffer capacity reads, served by the
 //! OS page cache after the first touch; genes read in parallel share no file position). The file
@@ -88,13 +88,13 @@ pub(crate) struct ColumnIndex {
 }
 
 /// Per-gene buffered writer of the scatter pass: full buffers are appended to the file as
-/// runs `[rows u32 LE × n][values × n]`, and each gene keeps the list of its runs.
+/// runs of entries `[row u32 LE][value LE]`, and each gene keeps the list of its runs.
 struct Scatter {
     file: std::io::BufWriter<File>,
     end: u64,
     runs: Vec<Vec<(u64, u32)>>,
-    rows: Vec<Vec<u32>>,
-    values: Vec<Vec<u8>>,
+    /// Each gene's buffered entries, `cap` at most.
+    entries: Vec<Vec<u8>>,
     cap: usize,
     value_size: usize,
     /// Counting-sort scratch of one batch (see [`Scatter::scatter`]): entries per gene (zero
@@ -108,25 +108,15 @@ struct Scatter {
 
 impl Scatter {
     fn flush(&mut self, gene: usize) -> std::io::Result<()> {
-        let n = self.rows[gene].len();
-        if n == 0 {
+        let bytes = self.entries[gene].len();
+        if bytes == 0 {
             return Ok(());
         }
-        if cfg!(target_endian = "little") {
-            self.file
-                .write_all(bytemuck::cast_slice(&self.rows[gene]))?;
-        } else {
-            let mut row_bytes = Vec::with_capacity(n * 4);
-            for r in &self.rows[gene] {
-                row_bytes.extend_from_slice(&r.to_le_bytes());
-            }
-            self.file.write_all(&row_bytes)?;
-        }
-        self.file.write_all(&self.values[gene])?;
+        let n = bytes / (4 + self.value_size);
+        self.file.write_all(&self.entries[gene])?;
         self.runs[gene].push((self.end, u32::try_from(n).unwrap_or(u32::MAX)));
-        self.end += (n * (4 + self.value_size)) as u64;
-        self.rows[gene].clear();
-        self.values[gene].clear();
+        self.end += bytes as u64;
+        self.entries[gene].clear();
         Ok(())
     }
 
@@ -155,10 +145,12 @@ impl Scatter {
     /// Scatters one batch by a counting sort: the batch's entries are first grouped by gene in
     /// one batch-sized array of `ES = 4 + VS`-byte entries, row and value interleaved
     /// (sequential reads, writes into ~`n_vars` streams of a few MiB that stay in cache), then
-    /// each gene's group is split into its row and value buffers. Appending entry by entry to
-    /// the 16 MiB of per-gene buffers missed the cache on nearly every entry (15 ns an entry,
-    /// 8 % of an export's CPU); grouping rows and values in two separate arrays kept twice the
-    /// write streams open and cost ~5 % more of an export's CPU than interleaving.
+    /// each gene's group is appended to its buffer in one copy (the file keeps the same entry
+    /// layout). Appending entry by entry to the 16 MiB of per-gene buffers missed the cache on
+    /// nearly every entry (15 ns an entry, 8 % of an export's CPU); grouping rows and values in
+    /// two separate arrays kept twice the write streams open and cost ~5 % more of an export's
+    /// CPU than interleaving; splitting each group into row and value buffers cost a zero-fill
+    /// and a pass per entry.
     fn scatter<const VS: usize, const ES: usize>(
         &mut self,
         first_row: u64,
@@ -167,7 +159,7 @@ impl Scatter {
         value_bytes: &[u8],
     ) -> std::io::Result<()> {
         const { assert!(ES == 4 + VS, "an entry is a u32 row and a value") };
-        let n_vars = self.rows.len();
+        let n_vars = self.entries.len();
         let n = genes.len().min(value_bytes.len() / VS);
         // Count the batch's entries per gene, noting the genes it touches in first-touch order
         // (a group's position in the sorted arrays does not matter, only the order inside it),
@@ -224,27 +216,11 @@ impl Scatter {
             let b = self.next[gene];
             let mut a = b - len;
             while a < b {
-                let room = self.cap - self.rows[gene].len();
-                let take = room.min(b - a);
-                let group = &self.sorted[a * ES..(a + take) * ES];
-                self.rows[gene].extend(group.chunks_exact(ES).map(|e| {
-                    let mut row = [0u8; 4];
-                    row.copy_from_slice(&e[..4]);
-                    u32::from_le_bytes(row)
-                }));
-                let values = &mut self.values[gene];
-                let start = values.len();
-                values.resize(start + take * VS, 0);
-                for (dst, e) in values[start..]
-                    .chunks_exact_mut(VS)
-                    .zip(group.chunks_exact(ES))
-                {
-                    let mut value = [0u8; VS];
-                    value.copy_from_slice(&e[4..]);
-                    dst.copy_from_slice(&value);
-                }
+                let buffer = &mut self.entries[gene];
+                let take = (self.cap - buffer.len() / ES).min(b - a);
+                buffer.extend_from_slice(&self.sorted[a * ES..(a + take) * ES]);
                 a += take;
-                if self.rows[gene].len() >= self.cap {
+                if buffer.len() >= self.cap * ES {
                     self.flush(gene)?;
                 }
             }
@@ -309,9 +285,8 @@ impl ColumnIndex {
             end: 0,
             runs: vec![Vec::new(); n_vars],
             // Exact capacities: buffers grown by doubling would hold up to twice the budget.
-            rows: (0..n_vars).map(|_| Vec::with_capacity(cap)).collect(),
-            values: (0..n_vars)
-                .map(|_| Vec::with_capacity(cap * value_size))
+            entries: (0..n_vars)
+                .map(|_| Vec::with_capacity(cap * per_entry))
                 .collect(),
             cap,
             value_size,
@@ -434,29 +409,50 @@ impl ColumnIndex {
             });
         };
         let n = usize::try_from(b - a).map_err(|_| ReadError::malformed(path, "gene too large"))?;
-        let vs = self.value_size as usize;
-        let mut rows = Vec::with_capacity(n);
-        let mut value_bytes = Vec::with_capacity(n * vs);
-        let mut buf = Vec::new();
         let io = |e| ReadError::TempFile {
             path: path.to_string(),
             dir: std::env::temp_dir(),
             source: e,
         };
-        for &(offset, len) in runs {
-            let len = len as usize;
-            buf.resize(len * (4 + vs), 0);
-            self.read_at(&mut buf, offset).map_err(io)?;
-            rows.extend(
-                buf[..len * 4]
-                    .chunks_exact(4)
-                    .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])),
-            );
-            value_bytes.extend_from_slice(&buf[len * 4..]);
+        let (rows, values) = match self.value_size {
+            1 => self.read_runs::<1, 5>(runs, n),
+            2 => self.read_runs::<2, 6>(runs, n),
+            4 => self.read_runs::<4, 8>(runs, n),
+            8 => self.read_runs::<8, 12>(runs, n),
+            _ => return Err(ReadError::malformed(path, "unsupported value size")),
         }
-        let values = from_le_bytes(self.dtype, &value_bytes)
-            .ok_or_else(|| ReadError::malformed(path, "string matrix"))?;
+        .map_err(io)?;
+        let values = values.ok_or_else(|| ReadError::malformed(path, "string matrix"))?;
         Ok((rows, values))
+    }
+
+    /// The rows and the values (`None` for a string dtype) of a gene's `n` entries, read run
+    /// by run from `ES = 4 + VS`-byte entries. Each field is gathered by one `extend` over the
+    /// run (a pushed value per entry, with its capacity check, was 2.5 % of an export's CPU).
+    fn read_runs<const VS: usize, const ES: usize>(
+        &self,
+        runs: &[(u64, u32)],
+        n: usize,
+    ) -> std::io::Result<(Vec<u32>, Option<Values>)> {
+        const { assert!(ES == 4 + VS, "an entry is a u32 row and a value") };
+        let mut rows = Vec::with_capacity(n);
+        let mut values: Vec<[u8; VS]> = Vec::with_capacity(n);
+        let mut buf = Vec::new();
+        for &(offset, len) in runs {
+            buf.resize(len as usize * ES, 0);
+            self.read_at(&mut buf, offset)?;
+            rows.extend(buf.chunks_exact(ES).map(|e| {
+                let mut row = [0u8; 4];
+                row.copy_from_slice(&e[..4]);
+                u32::from_le_bytes(row)
+            }));
+            values.extend(buf.chunks_exact(ES).map(|e| {
+                let mut value = [0u8; VS];
+                value.copy_from_slice(&e[4..]);
+                value
+            }));
+        }
+        Ok((rows, from_le_bytes(self.dtype, values.as_flattened())))
     }
 }
 
@@ -468,7 +464,7 @@ mod tests {
 
     /// The counting-sort scatter keeps every gene's rows ascending with their values, across
     /// batches and across buffer flushes (buffers of 3 entries, groups of up to 7), for every
-    /// value width.
+    /// value width; `read_gene` reads each gene back whole from its runs.
     #[test]
     fn scatter_groups_entries_by_gene_across_batches_and_flushes() {
         for value_size in [1, 2, 4, 8] {
@@ -483,9 +479,8 @@ mod tests {
             file: std::io::BufWriter::new(tempfile::tempfile().unwrap()),
             end: 0,
             runs: vec![Vec::new(); n_vars],
-            rows: (0..n_vars).map(|_| Vec::with_capacity(cap)).collect(),
-            values: (0..n_vars)
-                .map(|_| Vec::with_capacity(cap * value_size))
+            entries: (0..n_vars)
+                .map(|_| Vec::with_capacity(cap * (4 + value_size)))
                 .collect(),
             cap,
             value_size,
@@ -531,9 +526,11 @@ mod tests {
                 let mut buf = vec![0u8; len as usize * (4 + value_size)];
                 file.seek(SeekFrom::Start(offset)).unwrap();
                 file.read_exact(&mut buf).unwrap();
-                let (rows, values) = buf.split_at(len as usize * 4);
-                for (r, v) in rows.chunks_exact(4).zip(values.chunks_exact(value_size)) {
-                    got.push((u32::from_le_bytes(r.try_into().unwrap()), v.to_vec()));
+                for e in buf.chunks_exact(4 + value_size) {
+                    got.push((
+                        u32::from_le_bytes(e[..4].try_into().unwrap()),
+                        e[4..].to_vec(),
+                    ));
                 }
             }
             assert_eq!(&got, want, "gene {g}, {value_size}-byte values");
@@ -542,6 +539,36 @@ mod tests {
             scatter.runs[3].len() >= 4,
             "gene 3 was flushed several times"
         );
+        // The same genes read back through the index, run after run.
+        let dtype = match value_size {
+            1 => DType::U8,
+            2 => DType::U16,
+            4 => DType::F32,
+            _ => DType::U64,
+        };
+        let mut col_ptr = vec![0u64];
+        for want in &expected {
+            col_ptr.push(col_ptr[col_ptr.len() - 1] + want.len() as u64);
+        }
+        let index = ColumnIndex {
+            file,
+            #[cfg(not(unix))]
+            seek_lock: std::sync::Mutex::new(()),
+            col_ptr,
+            runs: scatter.runs,
+            dtype,
+            value_size: value_size as u64,
+        };
+        for (g, want) in expected.iter().enumerate() {
+            let (rows, values) = index.read_gene("X", g).unwrap();
+            let bytes = super::super::io::le_bytes(&values);
+            let got: Vec<(u32, Vec<u8>)> = rows
+                .iter()
+                .zip(bytes.chunks_exact(value_size))
+                .map(|(&r, v)| (r, v.to_vec()))
+                .collect();
+            assert_eq!(&got, want, "read_gene {g}, {value_size}-byte values");
+        }
     }
 
     /// A fixed number of batches between the two bounds, so the B-tree walks of the reads stay
