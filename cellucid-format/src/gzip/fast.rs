@@ -12,17 +12,17 @@
 //! **Policy of [`encode_payload_member`].**
 //! 1. A payload larger than [`INCOMPRESSIBLE_CHECK_MIN_BYTES`] (64 KiB) that hardly compresses
 //!    (> 90 % kept at libdeflate's level 1: f64 edge weights, float coordinates, the
-//!    near-random outlier quantiles) skips the match search. Up to [`ZLIB_CHECK_MAX_BYTES`]
-//!    the whole payload is deflated at libdeflate's level 1 to decide, and that member is the
-//!    one kept. Above, evenly spaced windows decide and the payload is written Huffman-only by
-//!    [`super::encode_if_incompressible`] (see its module for the rules and the checks made
-//!    while writing), or goes to rule 3 (libdeflate at the asked level) when those checks
-//!    fail: then it is smaller than at level 1, and slower. On such data a match search
-//!    finds almost nothing (make_synth 100k, deflate streams without the 18 bytes of gzip
-//!    framing: edge weights 11,196,393 B in 128–171 ms at level 1, 11,195,605 B Huffman-only
-//!    in ~30 ms, against 11,248,852 B at level 6 and 11,239,171 B by stock zlib 6; 3-D points 1,108,540 B in 16–30 ms at level 1 against 1,109,504 B in 100
-//!    ms by the two encoders of rule 2; the five 100 kB outlier and score fields
-//!    100,007–100,025 B against stock zlib's 100,053 B).
+//!    near-random outlier quantiles) skips the match search. Below [`HUFFMAN_ONLY_MIN_BYTES`]
+//!    (512 KiB) the whole payload is deflated at libdeflate's level 1 to decide, and that
+//!    member is the one kept. From there, evenly spaced windows decide and the payload is
+//!    written Huffman-only by [`super::encode_if_incompressible`] (see its module for the rules
+//!    and the checks made while writing), or goes to rule 2 or 3 when those checks fail. On
+//!    such data a match search finds almost nothing (make_synth 100k, deflate streams without
+//!    the 18 bytes of gzip framing: edge weights 11,196,393 B in 128–171 ms at level 1,
+//!    11,195,605 B Huffman-only in ~30 ms, against 11,248,852 B at level 6 and 11,239,171 B by
+//!    stock zlib 6; 3-D points 1,108,522 B in 11 ms at level 1, 1,108,454 B Huffman-only in
+//!    3 ms, against 1,110,627 B by stock zlib 6; the five 100 kB outlier and score fields
+//!    100,007–100,025 B at level 1 against stock zlib's 100,053 B).
 //! 2. Otherwise, for payloads of at most [`ZLIB_CHECK_MAX_BYTES`] (4 MiB), libdeflate at the
 //!    asked level and stock zlib both run and the smaller member is kept, so such a member is
 //!    never larger than the reference's. That covers the compressible payloads of an atlas up to
@@ -94,8 +94,8 @@ fn libdeflate_member(data: &[u8], effort: u32, level: u32) -> Vec<u8> {
 /// ```
 pub fn encode_payload_member(data: &[u8], level: u32) -> Vec<u8> {
     if data.len() > INCOMPRESSIBLE_CHECK_MIN_BYTES && level > 1 {
-        if data.len() <= ZLIB_CHECK_MAX_BYTES {
-            // Up to 4 MiB the whole payload is measured, and the member kept if it hardly
+        if data.len() < HUFFMAN_ONLY_MIN_BYTES {
+            // Below 512 KiB the whole payload is measured, and the member kept if it hardly
             // compresses: a payload that compresses anywhere keeps the zlib check.
             let level_1 = libdeflate_member(data, 1, level);
             if hardly_compresses(
@@ -119,6 +119,13 @@ pub fn encode_payload_member(data: &[u8], level: u32) -> Vec<u8> {
         fast
     }
 }
+
+/// Smallest payload (bytes) that [`encode_payload_member`] writes Huffman-only when it hardly
+/// compresses. Below, deflating the whole payload at level 1 to decide costs little (0.8 ms
+/// for a 100 kB outlier field); above, it cost as much as the Huffman-only member itself
+/// several times over (make_synth 100k's points: 8 and 11 ms at level 1, 2.5 and 3.1 ms
+/// Huffman-only, 50 and 68 bytes smaller).
+pub const HUFFMAN_ONLY_MIN_BYTES: usize = 512 << 10;
 
 /// Header and trailer bytes of a gzip member (format.md §19).
 const MEMBER_FRAMING_BYTES: usize = 18;
@@ -194,7 +201,10 @@ mod tests {
 
     #[test]
     fn a_payload_above_64_kib_that_hardly_compresses_is_deflated_at_level_1() {
-        for n in [INCOMPRESSIBLE_CHECK_MIN_BYTES + 1, 1 << 20] {
+        for n in [
+            INCOMPRESSIBLE_CHECK_MIN_BYTES + 1,
+            HUFFMAN_ONLY_MIN_BYTES - 1,
+        ] {
             let data = noise(n);
             let m = encode_payload_member(&data, 6);
             assert_eq!(m, libdeflate_member(&data, 1, 6), "n {n}");
@@ -210,8 +220,8 @@ mod tests {
         let zlib = encode_member(&small, 6);
         let expected = if zlib.len() < fast.len() { zlib } else { fast };
         assert_eq!(encode_payload_member(&small, 6), expected);
-        // Up to 4 MiB the whole payload decides: noise followed by runs compresses, so it keeps
-        // the zlib check (never larger than stock zlib), though its first MiB alone would not.
+        // Up to 4 MiB a payload whose windows find runs keeps the zlib check (never larger than
+        // stock zlib), though its first MiB alone would not.
         let mut mixed = noise(3 << 19);
         mixed.extend(std::iter::repeat_n(7u8, 2 << 20));
         let head = libdeflate_member(&mixed[..1 << 20], 1, 6);
@@ -234,12 +244,14 @@ mod tests {
 
     #[test]
     fn a_large_payload_that_hardly_compresses_is_huffman_only() {
-        let data = noise(ZLIB_CHECK_MAX_BYTES + 1);
-        let m = encode_payload_member(&data, 6);
-        assert_eq!(m, super::super::encode_literals_member(&data, 6));
-        assert_eq!(&m[..10], &header_bytes(6), "the header still names level 6");
-        assert_eq!(decode_member(&m, data.len()).unwrap(), data);
-        assert!(m.len() <= encode_member(&data, 6).len());
+        for n in [HUFFMAN_ONLY_MIN_BYTES, 1 << 20, ZLIB_CHECK_MAX_BYTES + 1] {
+            let data = noise(n);
+            let m = encode_payload_member(&data, 6);
+            assert_eq!(m, super::super::encode_literals_member(&data, 6), "n {n}");
+            assert_eq!(&m[..10], &header_bytes(6), "the header still names level 6");
+            assert_eq!(decode_member(&m, data.len()).unwrap(), data);
+            assert!(m.len() <= encode_member(&data, 6).len(), "n {n}");
+        }
         // Compressible data, or a probe window that compresses, keeps the asked level.
         let mut mixed = sample(1 << 18);
         mixed.extend(noise(ZLIB_CHECK_MAX_BYTES));
