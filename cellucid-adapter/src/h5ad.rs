@@ -20,13 +20,14 @@ use hdf5_reader::{
 use crate::backend::{ArrayInfo, AttrValue, Backend, BackendError, BackendResult, NodeKind};
 use crate::values::{DType, Values};
 
-/// Element count above which reads use `hdf5-reader`'s parallel chunk decoding (rayon tasks,
+/// Element count from which reads use `hdf5-reader`'s parallel chunk decoding (rayon tasks,
 /// one per chunk): about two chunks of a typical h5ad. A read on a busy pool costs the same as a
 /// serial one, while an idle core takes chunks over. The column index of a CSR `X` reads
 /// quarter-million-entry batches on one core while the other scatters the previous batch;
 /// at 1M elements those batches decoded serially, and once the plan's work was done the scatter's
 /// core sat idle ~60 % of the time for the last ~0.1 s of the pass (make_synth 100k × 2k: median
-/// wall −20 to −45 ms in 16 alternating runs each, CPU no higher, peak RSS unchanged).
+/// wall −20 to −45 ms in 16 alternating runs each, CPU no higher, peak RSS unchanged). Whole
+/// reads of 2-D chunked arrays take the serial chunk-by-chunk path of [`tiles`] instead.
 const PARALLEL_READ_ELEMENTS: usize = 1 << 15;
 
 /// Decoded-chunk cache per file. Reads of anndata arrays are mostly sequential batches and

@@ -84,13 +84,23 @@ pub fn export(
             // format.md §21.2 item 11: the reference checks every exported gene before it
             // raises the all-missing outlier refusal, so a refused gene (±Inf, all-NaN) is the
             // error even when the refusal also applies.
-            if let Some(genes) = &plan.genes {
-                let bits = options.var_quantization.and_then(Bits::from_bits);
-                check_genes(source, genes, plan.n_cells, bits)?;
-            }
+            let checked = match &plan.genes {
+                Some(genes) => {
+                    let bits = options.var_quantization.and_then(Bits::from_bits);
+                    check_genes(source, genes, plan.n_cells, bits)
+                }
+                None => Ok(()),
+            };
+            // Failed or refused, the export reads no more genes: the column index goes now,
+            // not when the caller drops the source.
+            source.release_genes();
+            checked?;
             return Err(refusal);
         }
-        Phase1::Failed(e) => return Err(e),
+        Phase1::Failed(e) => {
+            source.release_genes();
+            return Err(e);
+        }
     };
     let created_at = options.created_at.clone().unwrap_or_else(now_utc);
     // Done with per-gene reads: the column index's temporary file goes before the final sync,

@@ -202,6 +202,10 @@ fn a_refused_gene_fails_the_export_after_the_preparation() {
         matches!(&err, ExportError::Gene { name, .. } if name == "G20"),
         "{err}"
     );
+    // The failed export still frees what the preparation built, once, after its gene reads.
+    let released = src.released_after.lock().expect("lock").clone();
+    assert_eq!(released.len(), 1, "{released:?}");
+    assert!(released[0] > 20, "{released:?}");
 }
 
 /// Breaks the payload stage: when it starts, a file named `obs` is put in the staging directory
@@ -236,7 +240,8 @@ fn a_failed_payload_write_cancels_the_preparation_and_no_gene_is_read() {
     let err = export(&src, &out, &opts(), &events).expect_err("the payloads fail");
     assert!(!out.exists(), "nothing published");
     assert!(err.to_string().contains("obs"), "the payload error: {err}");
-    // The preparation ended without preparing (cancelled): no gene may be read.
+    // The preparation ended without preparing (cancelled): no gene may be read. What it may
+    // have built is freed once, with the failure.
     assert_eq!(src.genes_read.load(Ordering::SeqCst), 0);
-    assert!(src.released_after.lock().expect("lock").is_empty());
+    assert_eq!(*src.released_after.lock().expect("lock"), vec![0]);
 }

@@ -11,7 +11,13 @@
 //! array whose chunks tile it exactly once (no missing chunk left to the fill value, no chunk
 //! twice or off the grid), of a type `hdf5-reader` decodes in bulk. Anything else, including a
 //! chunk that fails to decode, returns `None`, and the caller reads through the reader's general
-//! path, which reports the error in its own words.
+//! path, which reports the error in its own words. A missing chunk is only known once every
+//! chunk was decoded, so such an array (rare: h5py writes every chunk of a written array) is
+//! decoded twice.
+//!
+//! **Cost.** The chunks are decoded one after another on the calling thread (`iter_chunks`),
+//! where the reader's general path decodes them as rayon tasks: an export reads obsm beside the
+//! column index's pass, which keeps both cores busy anyway.
 
 use hdf5_reader::{Dataset, H5Type};
 
@@ -26,6 +32,9 @@ pub(crate) fn read_whole_2d<T: H5Type + Copy + Default>(ds: &Dataset) -> Option<
         [r, c] if *r > 0 && *c > 0 => (*r as usize, *c as usize),
         _ => return None,
     };
+    // A type the reader cannot decode in bulk (the bool and f16 wrappers) declines before any
+    // allocation or decoding.
+    T::decode_vec(&[], ds.dtype(), 0)?.ok()?;
     let total = rows.checked_mul(cols)?;
     let chunk_len = chunk_rows.checked_mul(chunk_cols)?;
     let grid_cols = cols.div_ceil(chunk_cols);

@@ -3,8 +3,8 @@
 //! **Strategy.** Per-gene access to a CSR matrix needs every row. Instead of a second
 //! in-memory copy of `X` (what `tocsc()` costs), the index is built once by streaming the
 //! rows in batches of at most [`batch_entries_for`] entries (`indices` + `data`; batch *k+1*
-//! read while batch *k* is scattered; batches of a million entries or more also decode their
-//! chunks in parallel inside `hdf5-reader`). Every column
+//! read while batch *k* is scattered; each batch's chunks are decoded as rayon tasks inside
+//! `hdf5-reader`, so an idle core helps). Every column
 //! index is checked `< n_vars`; each batch is grouped by gene (a counting sort) and each
 //! gene's group is appended to a small per-gene buffer; a full buffer is appended to an
 //! unlinked temporary file as one *run* of `n` entries `[row: u32 LE][value: value size, LE]`;

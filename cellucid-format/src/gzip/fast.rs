@@ -34,7 +34,10 @@
 //!
 //! Rules 1 and 3 do not guarantee a member no larger than stock zlib's (format.md §26 (e) asks
 //! for it as a "should"). Rule 1 was smaller on every payload measured; rule 3 on all but one:
-//! make_synth 100k's 6 MB `edges.src`, by 0.12 %.
+//! make_synth 100k's 6 MB `edges.src`, by 0.12 %. From [`HUFFMAN_ONLY_MIN_BYTES`], rule 1
+//! decides by probe windows (four of 32 KiB up to 2 MiB), so repeats hidden between them in
+//! bytes that look random one by one would be missed there too (see
+//! [`super::encode_if_incompressible`]); below, the whole payload decides.
 //! The header follows format.md §19 for the requested level either way.
 //!
 //! libdeflate comes through `libdeflater`, whose build compiles the bundled C source with
@@ -82,8 +85,8 @@ fn libdeflate_member(data: &[u8], effort: u32, level: u32) -> Vec<u8> {
 
 /// Compresses a dense payload into one gzip member by the policy in the module docs: for a
 /// payload above [`INCOMPRESSIBLE_CHECK_MIN_BYTES`] that hardly compresses, libdeflate at
-/// level 1 (up to [`ZLIB_CHECK_MAX_BYTES`]) or Huffman-only blocks (above, when the checks of
-/// [`super::encode_if_incompressible`] pass); else libdeflate at `level`, and for payloads up
+/// level 1 (below [`HUFFMAN_ONLY_MIN_BYTES`]) or Huffman-only blocks (from there, when the
+/// checks of [`super::encode_if_incompressible`] pass); else libdeflate at `level`, and for payloads up
 /// to [`ZLIB_CHECK_MAX_BYTES`] also stock zlib, keeping the smaller (so such a member is never
 /// larger than [`encode_member`]'s).
 ///
@@ -123,8 +126,8 @@ pub fn encode_payload_member(data: &[u8], level: u32) -> Vec<u8> {
 /// Smallest payload (bytes) that [`encode_payload_member`] writes Huffman-only when it hardly
 /// compresses. Below, deflating the whole payload at level 1 to decide costs little (0.8 ms
 /// for a 100 kB outlier field); above, it cost as much as the Huffman-only member itself
-/// several times over (make_synth 100k's points: 8 and 11 ms at level 1, 2.5 and 3.1 ms
-/// Huffman-only, 50 and 68 bytes smaller).
+/// several times over (make_synth 100k's points: 8 and 11 ms at level 1, 2.8 and 3.1 ms
+/// Huffman-only with the probes, 50 and 68 bytes smaller).
 pub const HUFFMAN_ONLY_MIN_BYTES: usize = 512 << 10;
 
 /// Header and trailer bytes of a gzip member (format.md §19).
@@ -137,14 +140,14 @@ fn hardly_compresses(deflated: usize, raw: usize) -> bool {
 }
 
 /// Payload size (bytes) above which [`encode_payload_member`] skips the match search's depth
-/// for a payload that hardly compresses (libdeflate's level 1, or Huffman-only blocks above
-/// [`ZLIB_CHECK_MAX_BYTES`]). Payloads of at most this size (every golden payload) always get
+/// for a payload that hardly compresses (libdeflate's level 1, or Huffman-only blocks from
+/// [`HUFFMAN_ONLY_MIN_BYTES`]). Payloads of at most this size (every golden payload) always get
 /// the stock-zlib check, which costs at most a few milliseconds there.
 pub const INCOMPRESSIBLE_CHECK_MIN_BYTES: usize = 64 << 10;
 
-/// Share of its size that a payload of at most [`ZLIB_CHECK_MAX_BYTES`] keeps at libdeflate's
+/// Share of its size that a payload below [`HUFFMAN_ONLY_MIN_BYTES`] keeps at libdeflate's
 /// level 1 above which that level-1 member is kept (see [`encode_payload_member`]; the
-/// Huffman-only rule above that size uses the same share for its probe windows).
+/// Huffman-only rule from that size uses the same share for its probe windows).
 pub(super) const INCOMPRESSIBLE_RATIO: f64 = 0.9;
 
 #[cfg(test)]
@@ -220,18 +223,22 @@ mod tests {
         let zlib = encode_member(&small, 6);
         let expected = if zlib.len() < fast.len() { zlib } else { fast };
         assert_eq!(encode_payload_member(&small, 6), expected);
-        // Up to 4 MiB a payload whose windows find runs keeps the zlib check (never larger than
-        // stock zlib), though its first MiB alone would not.
-        let mut mixed = noise(3 << 19);
-        mixed.extend(std::iter::repeat_n(7u8, 2 << 20));
-        let head = libdeflate_member(&mixed[..1 << 20], 1, 6);
+        // Below 512 KiB the whole payload decides: noise followed by runs compresses, so it
+        // keeps the zlib check (never larger than stock zlib), though its first 320 KiB alone
+        // would not.
+        let mut mixed = noise(320 << 10);
+        mixed.extend(std::iter::repeat_n(7u8, 160 << 10));
+        assert!(mixed.len() < HUFFMAN_ONLY_MIN_BYTES);
+        let head = libdeflate_member(&mixed[..320 << 10], 1, 6);
         assert!(hardly_compresses(
             head.len() - MEMBER_FRAMING_BYTES,
-            1 << 20
+            320 << 10
         ));
         let m = encode_payload_member(&mixed, 6);
         assert_ne!(m, libdeflate_member(&mixed, 1, 6));
-        assert!(m.len() <= encode_member(&mixed, 6).len());
+        let zlib = encode_member(&mixed, 6);
+        let fast = encode_member_libdeflate(&mixed, 6);
+        assert_eq!(m, if zlib.len() < fast.len() { zlib } else { fast });
         assert_eq!(decode_member(&m, mixed.len()).unwrap(), mixed);
         // Level 1 asked: nothing to switch.
         let data = noise(1 << 20);
