@@ -363,15 +363,33 @@ impl ColumnIndex {
             .file
             .into_inner()
             .map_err(|e| tmp_err(e.into_error()))?;
-        Ok(Some(ColumnIndex {
+        Ok(Some(ColumnIndex::new(
+            file,
+            col_ptr,
+            scatter.runs,
+            dtype,
+            value_size,
+        )))
+    }
+
+    /// An index over `file`, whose gene `j` has `col_ptr[j + 1] - col_ptr[j]` entries in the
+    /// runs `runs[j]` of `(4 + value_size)`-byte entries.
+    fn new(
+        file: File,
+        col_ptr: Vec<u64>,
+        runs: Vec<Vec<(u64, u32)>>,
+        dtype: DType,
+        value_size: usize,
+    ) -> ColumnIndex {
+        ColumnIndex {
             file,
             #[cfg(not(unix))]
             seek_lock: std::sync::Mutex::new(()),
             col_ptr,
-            runs: scatter.runs,
+            runs,
             dtype,
             value_size: value_size as u64,
-        }))
+        }
     }
 
     /// Fills `buf` from the index file at `offset`: a positioned read, so that the genes read
@@ -550,15 +568,7 @@ mod tests {
         for want in &expected {
             col_ptr.push(col_ptr[col_ptr.len() - 1] + want.len() as u64);
         }
-        let index = ColumnIndex {
-            file,
-            #[cfg(not(unix))]
-            seek_lock: std::sync::Mutex::new(()),
-            col_ptr,
-            runs: scatter.runs,
-            dtype,
-            value_size: value_size as u64,
-        };
+        let index = ColumnIndex::new(file, col_ptr, scatter.runs, dtype, value_size);
         for (g, want) in expected.iter().enumerate() {
             let (rows, values) = index.read_gene("X", g).unwrap();
             let bytes = super::super::io::le_bytes(&values);
