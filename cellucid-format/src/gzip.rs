@@ -23,7 +23,7 @@ use flate2::Compression;
 pub use decode::{declared_size, decode_member, decode_member_exact, GzipError};
 pub use fast::{
     encode_member_libdeflate, encode_payload_member, HUFFMAN_ONLY_MIN_BYTES,
-    INCOMPRESSIBLE_CHECK_MIN_BYTES, ZLIB_CHECK_MAX_BYTES,
+    INCOMPRESSIBLE_CHECK_MIN_BYTES, NEAR_RANDOM_RATIO, ZLIB_CHECK_MAX_BYTES,
 };
 pub use literals::{
     encode_if_incompressible, encode_literals_member, BLOCK_BYTES as LITERAL_BLOCK_BYTES,

@@ -74,24 +74,32 @@ pub fn encode_if_incompressible(data: &[u8], level: u32) -> Option<Vec<u8>> {
 /// libdeflate's level 1, and its Huffman-only size exceeds the level-1 size by at most
 /// [`MAX_MATCH_GAIN`].
 fn probes_say_incompressible(data: &[u8]) -> bool {
-    let window = PROBE_BYTES.min(data.len());
-    let probes = (data.len() / BYTES_PER_PROBE).clamp(MIN_PROBES, MAX_PROBES);
-    let span = data.len() - window;
     let mut compressor = Compressor::new(CompressionLvl::new(1).unwrap_or_default());
-    let mut out = vec![0u8; compressor.deflate_compress_bound(window)];
-    (0..probes).all(|k| {
-        let start = if probes > 1 {
-            span * k / (probes - 1)
-        } else {
-            0
-        };
-        let bytes = &data[start..start + window];
+    let mut out = vec![0u8; compressor.deflate_compress_bound(PROBE_BYTES.min(data.len()))];
+    probe_windows(data).all(|bytes| {
         let Ok(level_1) = compressor.deflate_compress(bytes, &mut out) else {
             return false;
         };
         let literal_only = plan(bytes).total_bits().div_ceil(8) as f64;
         level_1 as f64 > HARDLY_COMPRESSES * bytes.len() as f64
             && literal_only <= (1.0 + MAX_MATCH_GAIN) * level_1 as f64
+    })
+}
+
+/// The evenly spaced probe windows of `data` that the size rules deflate to decide: windows of
+/// [`PROBE_BYTES`] (all of `data` when smaller), one per [`BYTES_PER_PROBE`] of payload
+/// (between [`MIN_PROBES`] and [`MAX_PROBES`]), the first at the start and the last at the end.
+pub(super) fn probe_windows(data: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let window = PROBE_BYTES.min(data.len());
+    let probes = (data.len() / BYTES_PER_PROBE).clamp(MIN_PROBES, MAX_PROBES);
+    let span = data.len() - window;
+    (0..probes).map(move |k| {
+        let start = if probes > 1 {
+            span * k / (probes - 1)
+        } else {
+            0
+        };
+        &data[start..start + window]
     })
 }
 
