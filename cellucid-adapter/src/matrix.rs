@@ -13,6 +13,7 @@ mod cache;
 mod csc_blocks;
 pub mod csr_index;
 mod io;
+mod run_file;
 mod stripes;
 pub use stripes::DEFAULT_STRIPE_CACHE_BYTES;
 

@@ -23,12 +23,12 @@
 //! two batches in flight (2 × batch × (index + value + decoded u32 + value bytes): ≈ 8 MiB
 //! for f32 data with int32 indices at the smallest batch, [`BATCH_ENTRIES`], up to ≈ 64 MiB at
 //! [`MAX_BATCH_ENTRIES`] for inputs above 5e8 entries), the grouped copy of one batch (batch ×
-//! (4 + value size): 2–16 MiB), a 1 MiB write buffer, the run lists
+//! (4 + value size): 2–16 MiB), up to 1 MiB of full buffers waiting for a vectored write and
+//! as many written ones waiting to be filled again (`run_file.rs`), the run lists
 //! (12 bytes per run, runs ≈ nnz / buffer capacity), plus the `indptr` already held by the
 //! matrix (8 × (`n_obs` + 1) bytes). Disk: `nnz × (4 + value size)` bytes.
 
 use std::fs::File;
-use std::io::Write;
 #[cfg(not(unix))]
 use std::io::{Read, Seek, SeekFrom};
 use std::ops::Range;
@@ -36,6 +36,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::io::{from_le_bytes, le_bytes};
+use super::run_file::{RunFile, WRITE_BYTES};
 use crate::backend::Backend;
 use crate::elem::{index_to_u32, join};
 use crate::error::ReadError;
@@ -87,12 +88,14 @@ pub(crate) struct ColumnIndex {
     value_size: u64,
 }
 
+/// One gene's runs in the index file: (byte offset, entries).
+type Runs = Vec<(u64, u32)>;
+
 /// Per-gene buffered writer of the scatter pass: full buffers are appended to the file as
 /// runs of entries `[row u32 LE][value LE]`, and each gene keeps the list of its runs.
 struct Scatter {
-    file: std::io::BufWriter<File>,
-    end: u64,
-    runs: Vec<Vec<(u64, u32)>>,
+    out: RunFile,
+    runs: Vec<Runs>,
     /// Each gene's buffered entries, `cap` at most.
     entries: Vec<Vec<u8>>,
     cap: usize,
@@ -107,17 +110,54 @@ struct Scatter {
 }
 
 impl Scatter {
+    /// A scatter of `n_vars` genes into `file`, buffering up to `cap` entries of
+    /// `4 + value_size` bytes a gene, writing once `write_bytes` bytes of full buffers wait.
+    fn new(file: File, n_vars: usize, cap: usize, value_size: usize, write_bytes: usize) -> Self {
+        Scatter {
+            out: RunFile::new(file, write_bytes),
+            runs: vec![Vec::new(); n_vars],
+            // Exact capacities: buffers grown by doubling would hold up to twice the budget.
+            entries: (0..n_vars)
+                .map(|_| Vec::with_capacity(cap * (4 + value_size)))
+                .collect(),
+            cap,
+            value_size,
+            count: Vec::new(),
+            next: Vec::new(),
+            touched: Vec::new(),
+            sorted: Vec::new(),
+        }
+    }
+
+    /// Appends `gene`'s buffered entries as one run, and gives the gene an empty buffer (a
+    /// written one when there is one).
     fn flush(&mut self, gene: usize) -> std::io::Result<()> {
-        let bytes = self.entries[gene].len();
-        if bytes == 0 {
+        if self.entries[gene].is_empty() {
             return Ok(());
         }
-        let n = bytes / (4 + self.value_size);
-        self.file.write_all(&self.entries[gene])?;
-        self.runs[gene].push((self.end, u32::try_from(n).unwrap_or(u32::MAX)));
-        self.end += bytes as u64;
-        self.entries[gene].clear();
+        let refill = self
+            .out
+            .spare()
+            .unwrap_or_else(|| Vec::with_capacity(self.cap * (4 + self.value_size)));
+        self.append_run(gene, refill)
+    }
+
+    fn append_run(&mut self, gene: usize, refill: Vec<u8>) -> std::io::Result<()> {
+        let full = std::mem::replace(&mut self.entries[gene], refill);
+        let n = full.len() / (4 + self.value_size);
+        let at = self.out.append(full)?;
+        self.runs[gene].push((at, u32::try_from(n).unwrap_or(u32::MAX)));
         Ok(())
+    }
+
+    /// Appends every gene's last entries; returns the runs of each gene and the written file.
+    fn finish(mut self) -> std::io::Result<(Vec<Runs>, File)> {
+        for gene in 0..self.entries.len() {
+            if !self.entries[gene].is_empty() {
+                self.append_run(gene, Vec::new())?;
+            }
+        }
+        Ok((self.runs, self.out.finish()?))
     }
 
     /// Scatter one row batch: `indptr` rebased to the batch, `first_row` its first row.
@@ -280,21 +320,7 @@ impl ColumnIndex {
         let file = tempfile::tempfile_in(dir).map_err(tmp_err)?;
         let per_entry = 4 + value_size;
         let cap = (BUFFER_BUDGET / (n_vars.max(1) * per_entry)).clamp(16, 8192);
-        let mut scatter = Scatter {
-            file: std::io::BufWriter::with_capacity(1 << 20, file),
-            end: 0,
-            runs: vec![Vec::new(); n_vars],
-            // Exact capacities: buffers grown by doubling would hold up to twice the budget.
-            entries: (0..n_vars)
-                .map(|_| Vec::with_capacity(cap * per_entry))
-                .collect(),
-            cap,
-            value_size,
-            count: Vec::new(),
-            next: Vec::new(),
-            touched: Vec::new(),
-            sorted: Vec::new(),
-        };
+        let mut scatter = Scatter::new(file, n_vars, cap, value_size, WRITE_BYTES);
         let read_rows = |rows: &Range<usize>| -> Result<(Vec<u32>, Values), ReadError> {
             let r = indptr[rows.start]..indptr[rows.end];
             let genes = read_genes(&r)?;
@@ -338,15 +364,8 @@ impl ColumnIndex {
             pushed.map_err(tmp_err)?;
             pending = next_read?;
         }
-        for g in 0..n_vars {
-            scatter.flush(g).map_err(tmp_err)?;
-        }
-        let stored: u64 = scatter
-            .runs
-            .iter()
-            .flatten()
-            .map(|&(_, n)| u64::from(n))
-            .sum();
+        let (runs, file) = scatter.finish().map_err(tmp_err)?;
+        let stored: u64 = runs.iter().flatten().map(|&(_, n)| u64::from(n)).sum();
         if stored != nnz {
             return Err(ReadError::malformed(
                 path,
@@ -355,20 +374,12 @@ impl ColumnIndex {
         }
         let mut col_ptr = Vec::with_capacity(n_vars + 1);
         col_ptr.push(0u64);
-        for r in &scatter.runs {
+        for r in &runs {
             let last = col_ptr.last().copied().unwrap_or(0);
             col_ptr.push(last + r.iter().map(|&(_, n)| u64::from(n)).sum::<u64>());
         }
-        let file = scatter
-            .file
-            .into_inner()
-            .map_err(|e| tmp_err(e.into_error()))?;
         Ok(Some(ColumnIndex::new(
-            file,
-            col_ptr,
-            scatter.runs,
-            dtype,
-            value_size,
+            file, col_ptr, runs, dtype, value_size,
         )))
     }
 
@@ -486,27 +497,23 @@ mod tests {
     #[test]
     fn scatter_groups_entries_by_gene_across_batches_and_flushes() {
         for value_size in [1, 2, 4, 8] {
-            scatter_case(value_size);
+            // Full buffers written one by one, and all at the end.
+            for write_bytes in [1, WRITE_BYTES] {
+                scatter_case(value_size, write_bytes);
+            }
         }
     }
 
-    fn scatter_case(value_size: usize) {
+    fn scatter_case(value_size: usize, write_bytes: usize) {
         let n_vars = 4;
         let cap = 3;
-        let mut scatter = Scatter {
-            file: std::io::BufWriter::new(tempfile::tempfile().unwrap()),
-            end: 0,
-            runs: vec![Vec::new(); n_vars],
-            entries: (0..n_vars)
-                .map(|_| Vec::with_capacity(cap * (4 + value_size)))
-                .collect(),
+        let mut scatter = Scatter::new(
+            tempfile::tempfile().unwrap(),
+            n_vars,
             cap,
             value_size,
-            count: Vec::new(),
-            next: Vec::new(),
-            touched: Vec::new(),
-            sorted: Vec::new(),
-        };
+            write_bytes,
+        );
         // 14 rows; row r holds the genes g with (r + g) % 3 != 0 (and gene 3 in every row),
         // value = the low `value_size` bytes of 0x0101_0101_0101_0100 * r + g, LE; streamed as
         // batches of 5, 7 and 2 rows.
@@ -533,13 +540,10 @@ mod tests {
         batch(5, 5..12, &mut scatter);
         // A smaller batch after a larger one: the grouping arrays keep stale entries past its end.
         batch(12, 12..14, &mut scatter);
-        for g in 0..n_vars {
-            scatter.flush(g).unwrap();
-        }
-        let mut file = scatter.file.into_inner().unwrap();
+        let (runs, mut file) = scatter.finish().unwrap();
         for (g, want) in expected.iter().enumerate() {
             let mut got = Vec::new();
-            for &(offset, len) in &scatter.runs[g] {
+            for &(offset, len) in &runs[g] {
                 assert!(len as usize <= cap);
                 let mut buf = vec![0u8; len as usize * (4 + value_size)];
                 file.seek(SeekFrom::Start(offset)).unwrap();
@@ -553,10 +557,7 @@ mod tests {
             }
             assert_eq!(&got, want, "gene {g}, {value_size}-byte values");
         }
-        assert!(
-            scatter.runs[3].len() >= 4,
-            "gene 3 was flushed several times"
-        );
+        assert!(runs[3].len() >= 4, "gene 3 was flushed several times");
         // The same genes read back through the index, run after run.
         let dtype = match value_size {
             1 => DType::U8,
@@ -568,7 +569,7 @@ mod tests {
         for want in &expected {
             col_ptr.push(col_ptr[col_ptr.len() - 1] + want.len() as u64);
         }
-        let index = ColumnIndex::new(file, col_ptr, scatter.runs, dtype, value_size);
+        let index = ColumnIndex::new(file, col_ptr, runs, dtype, value_size);
         for (g, want) in expected.iter().enumerate() {
             let (rows, values) = index.read_gene("X", g).unwrap();
             let bytes = super::super::io::le_bytes(&values);
