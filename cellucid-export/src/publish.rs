@@ -28,6 +28,7 @@ pub use lock::LockGuard;
 pub use recover::{recover, Recovery};
 pub use target::Target;
 
+pub(crate) use fsutil::create_dir_in_random_group;
 pub(crate) use fsutil::sync_dir;
 use fsutil::{entry, random_hex32, Entry};
 

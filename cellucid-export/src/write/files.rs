@@ -37,9 +37,10 @@ impl<'a> FileWriter<'a> {
         move |source| ExportError::Io { path, source }
     }
 
-    /// Creates a payload directory.
+    /// Creates a payload directory, in a random roomy block group of the stage's file system
+    /// where it can (see `publish::create_dir_in_random_group`).
     pub(crate) fn dir(&self, rel: &str) -> Result<(), ExportError> {
-        std::fs::create_dir(self.root.join(rel)).map_err(self.io(rel))
+        crate::publish::create_dir_in_random_group(&self.root.join(rel)).map_err(self.io(rel))
     }
 
     /// Writes a payload (gzip'd when the export is compressed; `rel` already carries `.gz`).
