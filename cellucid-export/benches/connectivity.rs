@@ -9,7 +9,6 @@
 #![allow(missing_docs, clippy::unwrap_used)]
 
 use std::hint::black_box;
-use std::time::Duration;
 
 use cellucid_export::math::{edges_from_csr, Edges};
 use criterion::{criterion_group, criterion_main, Criterion, SamplingMode, Throughput};
@@ -60,11 +59,7 @@ fn benches(c: &mut Criterion<ThreadCpuTime>) {
 
 criterion_group! {
     name = connectivity;
-    config = Criterion::default()
-        .with_measurement(ThreadCpuTime)
-        .warm_up_time(Duration::from_millis(300))
-        .measurement_time(Duration::from_secs(2))
-        .sample_size(10);
+    config = thread_cpu::criterion(300, 2, 10);
     targets = benches
 }
 criterion_main!(connectivity);

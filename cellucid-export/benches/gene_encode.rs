@@ -9,7 +9,6 @@
 #![allow(missing_docs, clippy::unwrap_used)]
 
 use std::hint::black_box;
-use std::time::Duration;
 
 use cellucid_export::bench_api::encode_gene_file;
 use cellucid_export::source::{GeneColumn, Values};
@@ -59,11 +58,7 @@ fn benches(c: &mut Criterion<ThreadCpuTime>) {
 
 criterion_group! {
     name = gene_encode;
-    config = Criterion::default()
-        .with_measurement(ThreadCpuTime)
-        .warm_up_time(Duration::from_millis(300))
-        .measurement_time(Duration::from_secs(1))
-        .sample_size(20);
+    config = thread_cpu::criterion(300, 1, 20);
     targets = benches
 }
 criterion_main!(gene_encode);

@@ -8,7 +8,6 @@
 #![allow(missing_docs, clippy::unwrap_used)]
 
 use std::hint::black_box;
-use std::time::Duration;
 
 use cellucid_format::gzip::{encode_member, encode_member_libdeflate, encode_payload_member};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
@@ -72,11 +71,7 @@ fn benches(c: &mut Criterion<ThreadCpuTime>) {
 
 criterion_group! {
     name = gzip_payloads;
-    config = Criterion::default()
-        .with_measurement(ThreadCpuTime)
-        .warm_up_time(Duration::from_millis(300))
-        .measurement_time(Duration::from_secs(2))
-        .sample_size(10);
+    config = thread_cpu::criterion(300, 2, 10);
     targets = benches
 }
 criterion_main!(gzip_payloads);

@@ -6,7 +6,6 @@
 #![allow(missing_docs)]
 
 use std::hint::black_box;
-use std::time::Duration;
 
 use cellucid_quant::{quantize_into, quantize_sparse, Policy};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
@@ -99,11 +98,7 @@ fn sparse(c: &mut Crit) {
 
 criterion_group! {
     name = benches;
-    config = Criterion::default()
-        .with_measurement(ThreadCpuTime)
-        .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_secs(2))
-        .sample_size(20);
+    config = thread_cpu::criterion(500, 2, 20);
     targets = dense, sparse
 }
 criterion_main!(benches);

@@ -6,7 +6,6 @@
 #![allow(missing_docs, clippy::unwrap_used)]
 
 use std::hint::black_box;
-use std::time::Duration;
 
 use cellucid_format::gzip::encode_member;
 use cellucid_format::gzip::runs::{encode_column_member, encode_runs_member};
@@ -90,11 +89,7 @@ fn benches(c: &mut Criterion<ThreadCpuTime>) {
 
 criterion_group! {
     name = gzip_runs;
-    config = Criterion::default()
-        .with_measurement(ThreadCpuTime)
-        .warm_up_time(Duration::from_millis(300))
-        .measurement_time(Duration::from_secs(1))
-        .sample_size(20);
+    config = thread_cpu::criterion(300, 1, 20);
     targets = benches
 }
 criterion_main!(gzip_runs);

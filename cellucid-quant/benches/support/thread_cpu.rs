@@ -10,6 +10,20 @@ use rustix::time::{clock_gettime, ClockId};
 /// Thread CPU time, in nanoseconds, formatted like wall time.
 pub(crate) struct ThreadCpuTime;
 
+/// The workspace's bench settings: thread CPU time, `warm_up_ms` of warm-up, then
+/// `measure_secs` of measurement in `samples` samples per bench.
+pub(crate) fn criterion(
+    warm_up_ms: u64,
+    measure_secs: u64,
+    samples: usize,
+) -> criterion::Criterion<ThreadCpuTime> {
+    criterion::Criterion::default()
+        .with_measurement(ThreadCpuTime)
+        .warm_up_time(std::time::Duration::from_millis(warm_up_ms))
+        .measurement_time(std::time::Duration::from_secs(measure_secs))
+        .sample_size(samples)
+}
+
 fn now_ns() -> u64 {
     let t = clock_gettime(ClockId::ThreadCPUTime);
     (t.tv_sec as u64) * 1_000_000_000 + t.tv_nsec as u64
