@@ -74,13 +74,27 @@ pub(crate) fn create_dir_in_random_group(path: &Path) -> std::io::Result<()> {
         let tmp = parent.join(format!(".{}.{}", name.to_string_lossy(), random_hex32()));
         std::fs::create_dir(&tmp)?;
         // No replacing: an empty directory at `path` would otherwise be replaced silently.
-        return renameat_with(CWD, &tmp, CWD, path, RenameFlags::NOREPLACE)
-            .map_err(std::io::Error::from)
-            .inspect_err(|_| {
-                let _ = std::fs::remove_dir(&tmp);
-            });
+        let renamed = renameat_with(CWD, &tmp, CWD, path, RenameFlags::NOREPLACE);
+        return settle_rename(renamed, &tmp, path);
     }
     std::fs::create_dir(path)
+}
+
+/// The outcome of renaming the temporary directory `tmp` to `path`: on failure `tmp` is
+/// removed, and where the file system cannot rename without replacing (`EINVAL`; `ENOSYS`
+/// before Linux 3.15) `path` is created in place instead, as without the random name.
+#[cfg(target_os = "linux")]
+fn settle_rename(renamed: rustix::io::Result<()>, tmp: &Path, path: &Path) -> std::io::Result<()> {
+    use rustix::io::Errno;
+    let Err(e) = renamed else {
+        return Ok(());
+    };
+    let _ = std::fs::remove_dir(tmp);
+    if e == Errno::INVAL || e == Errno::NOSYS {
+        std::fs::create_dir(path)
+    } else {
+        Err(e.into())
+    }
 }
 
 /// What is at a path, without following symlinks.
@@ -189,6 +203,27 @@ mod tests {
         }
         assert_eq!(names(tmp.path()), ["obs", "var", "vectors"]);
         assert_eq!(names(&var), ["0.bin"]);
+        // Where the file system cannot rename without replacing, the directory is made in
+        // place; any other failure is returned. The temporary directory goes either way.
+        #[cfg(target_os = "linux")]
+        {
+            use rustix::io::Errno;
+            for (errno, made) in [
+                (Errno::INVAL, true),
+                (Errno::NOSYS, true),
+                (Errno::ACCESS, false),
+            ] {
+                let tmp_dir = tmp.path().join(".vectors2.tmp");
+                let target = tmp.path().join("vectors2");
+                std::fs::create_dir(&tmp_dir).unwrap();
+                let result = settle_rename(Err(errno), &tmp_dir, &target);
+                assert_eq!(result.is_ok(), made, "{errno:?}");
+                assert_eq!(target.is_dir(), made, "{errno:?}");
+                assert!(!tmp_dir.exists(), "{errno:?}");
+                let _ = std::fs::remove_dir(&target);
+            }
+            assert_eq!(names(tmp.path()), ["obs", "var", "vectors"]);
+        }
         // A missing parent is the usual error.
         let err = create_dir_in_random_group(&tmp.path().join("no/var")).unwrap_err();
         assert_eq!(err.kind(), std::io::ErrorKind::NotFound);
