@@ -65,8 +65,8 @@ pub(crate) fn spread_subdirectories(dir: &Path) {
 /// so the files created afterwards inside follow the directory's group.
 ///
 /// # Errors
-/// Those of creating a directory (`AlreadyExists` when `path` exists), or of the rename, after
-/// which the temporary directory is removed.
+/// Those of creating a directory (`AlreadyExists` when `path` exists), or of removing the
+/// temporary directory after a failed rename.
 pub(crate) fn create_dir_in_random_group(path: &Path) -> std::io::Result<()> {
     #[cfg(target_os = "linux")]
     if let (Some(parent), Some(name)) = (path.parent(), path.file_name()) {
@@ -80,21 +80,25 @@ pub(crate) fn create_dir_in_random_group(path: &Path) -> std::io::Result<()> {
     std::fs::create_dir(path)
 }
 
-/// The outcome of renaming the temporary directory `tmp` to `path`: on failure `tmp` is
-/// removed, and where the file system cannot rename without replacing (`EINVAL`; `ENOSYS`
-/// before Linux 3.15) `path` is created in place instead, as without the random name.
+/// The outcome of renaming the temporary directory `tmp` to `path`. When something is already
+/// at `path`, that is the error (and `tmp` is removed). On any other failure — a file system
+/// that cannot rename without replacing (`EINVAL`; `ENOSYS` before Linux 3.15), a sandbox that
+/// refuses `renameat2` (`EPERM`) — `tmp` is removed and `path` created in place, as without
+/// the random name, so that a real problem (permissions, space) is reported by that
+/// `create_dir` as before. Failing to remove `tmp` is an error there: it would end up in the
+/// export.
 #[cfg(target_os = "linux")]
 fn settle_rename(renamed: rustix::io::Result<()>, tmp: &Path, path: &Path) -> std::io::Result<()> {
     use rustix::io::Errno;
     let Err(e) = renamed else {
         return Ok(());
     };
-    let _ = std::fs::remove_dir(tmp);
-    if e == Errno::INVAL || e == Errno::NOSYS {
-        std::fs::create_dir(path)
-    } else {
-        Err(e.into())
+    let removed = std::fs::remove_dir(tmp);
+    if e == Errno::EXIST {
+        return Err(e.into());
     }
+    removed?;
+    std::fs::create_dir(path)
 }
 
 /// What is at a path, without following symlinks.
@@ -203,15 +207,16 @@ mod tests {
         }
         assert_eq!(names(tmp.path()), ["obs", "var", "vectors"]);
         assert_eq!(names(&var), ["0.bin"]);
-        // Where the file system cannot rename without replacing, the directory is made in
-        // place; any other failure is returned. The temporary directory goes either way.
+        // Where the rename fails for another reason than a taken name, the directory is made
+        // in place; a taken name is the error. The temporary directory goes either way.
         #[cfg(target_os = "linux")]
         {
             use rustix::io::Errno;
             for (errno, made) in [
                 (Errno::INVAL, true),
                 (Errno::NOSYS, true),
-                (Errno::ACCESS, false),
+                (Errno::PERM, true),
+                (Errno::EXIST, false),
             ] {
                 let tmp_dir = tmp.path().join(".vectors2.tmp");
                 let target = tmp.path().join("vectors2");
