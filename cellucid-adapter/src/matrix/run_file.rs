@@ -18,7 +18,25 @@ pub(super) const WRITE_BYTES: usize = 1 << 20;
 /// be cut into several system calls anyway).
 const MAX_BUFFERS: usize = 1024;
 
-/// An append-only file written from owned buffers (see the module docs).
+/// Writes all of `buffers`, in order, by vectored writes, however short each write is.
+fn write_all_vectored(w: &mut impl Write, buffers: &[Vec<u8>]) -> std::io::Result<()> {
+    let mut slices: Vec<IoSlice<'_>> = buffers.iter().map(|b| IoSlice::new(b)).collect();
+    let mut rest = &mut slices[..];
+    // Empty buffers would make a write of nothing look like a full disk.
+    IoSlice::advance_slices(&mut rest, 0);
+    while !rest.is_empty() {
+        match w.write_vectored(rest) {
+            Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
+            Ok(n) => IoSlice::advance_slices(&mut rest, n),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// An append-only file written from owned buffers (see the module docs). After an error the
+/// file's contents and the offsets handed out no longer match: drop it.
 #[derive(Debug)]
 pub(super) struct RunFile {
     file: File,
@@ -69,15 +87,8 @@ impl RunFile {
     }
 
     fn write_pending(&mut self) -> std::io::Result<()> {
-        let mut slices: Vec<IoSlice<'_>> = self.pending.iter().map(|b| IoSlice::new(b)).collect();
-        let mut rest = &mut slices[..];
-        while !rest.is_empty() {
-            match self.file.write_vectored(rest) {
-                Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
-                Ok(n) => IoSlice::advance_slices(&mut rest, n),
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
+        if self.pending_bytes > 0 {
+            write_all_vectored(&mut self.file, &self.pending)?;
         }
         for mut buf in self.pending.drain(..) {
             buf.clear();
@@ -125,6 +136,66 @@ mod tests {
                 assert_eq!(&all[at..at + b.len()], &b[..], "write size {write_bytes}");
             }
         }
+    }
+
+    /// Takes at most `max` bytes of at most two slices per call, and is interrupted once.
+    struct Short {
+        out: Vec<u8>,
+        max: usize,
+        interrupted: bool,
+    }
+
+    impl Write for Short {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.write_vectored(&[IoSlice::new(buf)])
+        }
+        fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> std::io::Result<usize> {
+            if !self.interrupted {
+                self.interrupted = true;
+                return Err(std::io::ErrorKind::Interrupted.into());
+            }
+            let mut n = 0;
+            for b in bufs.iter().take(2) {
+                let take = b.len().min(self.max - n);
+                self.out.extend_from_slice(&b[..take]);
+                n += take;
+            }
+            Ok(n)
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn short_and_interrupted_writes_are_resumed_in_order() {
+        let buffers: Vec<Vec<u8>> = (0..40u8).map(|i| vec![i; usize::from(i % 7)]).collect();
+        let expected: Vec<u8> = buffers.concat();
+        for max in [1, 3, 5, 64] {
+            let mut w = Short {
+                out: Vec::new(),
+                max,
+                interrupted: false,
+            };
+            write_all_vectored(&mut w, &buffers).unwrap();
+            assert_eq!(w.out, expected, "at most {max} bytes a write");
+        }
+        // Nothing to write, empty buffers included, is not a full disk.
+        let mut w = Short {
+            out: Vec::new(),
+            max: 4,
+            interrupted: true,
+        };
+        write_all_vectored(&mut w, &[Vec::new(), Vec::new()]).unwrap();
+        let mut run_file = RunFile::new(tempfile::tempfile().unwrap(), 1);
+        assert_eq!(run_file.append(Vec::new()).unwrap(), 0);
+        assert_eq!(run_file.append(vec![1, 2]).unwrap(), 0);
+        assert_eq!(run_file.append(Vec::new()).unwrap(), 2);
+        let mut file = run_file.finish().unwrap();
+        let mut all = Vec::new();
+        file.seek(SeekFrom::Start(0)).unwrap();
+        file.read_to_end(&mut all).unwrap();
+        assert_eq!(all, [1, 2]);
     }
 
     #[test]
