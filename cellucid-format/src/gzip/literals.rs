@@ -94,8 +94,9 @@ pub(super) fn probe_windows(data: &[u8]) -> impl Iterator<Item = &[u8]> {
     let probes = (data.len() / BYTES_PER_PROBE).clamp(MIN_PROBES, MAX_PROBES);
     let span = data.len() - window;
     (0..probes).map(move |k| {
+        // In u64: `span * k` overflows a 32-bit usize for payloads above ~68 MB.
         let start = if probes > 1 {
-            span * k / (probes - 1)
+            (span as u64 * k as u64 / (probes as u64 - 1)) as usize
         } else {
             0
         };
