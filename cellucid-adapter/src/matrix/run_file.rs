@@ -199,11 +199,17 @@ mod tests {
     }
 
     #[test]
-    fn more_buffers_than_one_vectored_write_takes() {
+    fn a_write_goes_out_every_max_buffers_buffers_whatever_their_bytes() {
         let mut run_file = RunFile::new(tempfile::tempfile().unwrap(), usize::MAX);
         for i in 0..(3 * MAX_BUFFERS + 5) {
             run_file.append(vec![(i % 251) as u8; 3]).unwrap();
         }
+        // Three full lists of buffers are in the file, the last five still pending.
+        assert_eq!(
+            run_file.file.metadata().unwrap().len(),
+            3 * 3 * MAX_BUFFERS as u64
+        );
+        assert_eq!(run_file.pending.len(), 5);
         let mut file = run_file.finish().unwrap();
         let mut all = Vec::new();
         file.seek(SeekFrom::Start(0)).unwrap();

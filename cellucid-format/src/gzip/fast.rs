@@ -309,6 +309,12 @@ mod tests {
             m == libdeflate_member(&mixed, 1, 6) || m == libdeflate_member(&mixed, 6, 6),
             "a libdeflate member"
         );
+        let effort = if near_random(&mixed) { 1 } else { 6 };
+        assert_eq!(
+            m,
+            libdeflate_member(&mixed, effort, 6),
+            "the level the rule picks"
+        );
         assert_eq!(decode_member(&m, mixed.len()).unwrap(), mixed);
     }
 
