@@ -22,6 +22,23 @@ pub const CASES: [&str; 6] = [
     "latent-f32",
 ];
 
+/// Cases of `tests/fixtures/golden-variants/make_variants.py`: export parameters and input
+/// layouts the shared golden cases do not cover, exported by the same reference writer.
+pub const VARIANTS: [&str; 8] = [
+    "v-gz9-q16",
+    "v-gz1-obs-raw",
+    "v-obs-keys-genes",
+    "v-centroids-u8",
+    "v-dense-2d",
+    "v-csc-3d-raw",
+    "v-f64-id-column",
+    "v-int-genes-raw",
+];
+
+pub fn variant_case(case: &str) -> PathBuf {
+    Path::new(FIXTURES).join("golden-variants").join(case)
+}
+
 /// Relative paths of every file under `root`.
 pub fn files(root: &Path) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
