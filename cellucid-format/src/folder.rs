@@ -19,10 +19,7 @@ use crate::model::{
 };
 use crate::payload::{decode_le, expand_pattern, CodesDtype, PayloadError, ValueEncoding};
 
-/// Largest JSON document the viewer accepts (64 MiB).
-pub const MAX_JSON_BYTES: u64 = 64 << 20;
-/// Largest decoded payload the viewer accepts (512 MiB).
-pub const MAX_PAYLOAD_BYTES: u64 = 512 << 20;
+pub use crate::limits::{MAX_JSON_BYTES, MAX_PAYLOAD_BYTES};
 
 /// An export folder opened for reading.
 #[derive(Debug, Clone)]

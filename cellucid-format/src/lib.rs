@@ -9,6 +9,7 @@
 //! * [`gzip`]: deterministic single-member gzip with the reference header, and a strict bounded
 //!   decoder.
 //! * [`folder`]: [`ExportFolder`], a reader with typed, dequantized access to every payload.
+//! * [`limits`]: the viewer's size ceilings (payloads, JSON, the edge and positions working sets).
 //! * [`validate`](mod@validate): every rule the browser viewer enforces, as a [`Report`] of typed
 //!   [`Violation`]s.
 //!
@@ -49,6 +50,7 @@ pub mod error;
 pub mod folder;
 pub mod gzip;
 pub mod json;
+pub mod limits;
 pub mod model;
 pub mod payload;
 pub mod text;

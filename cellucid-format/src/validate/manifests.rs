@@ -12,7 +12,7 @@ use crate::model::{
 use crate::payload::{expand_pattern, gz_suffix, vector_path, CodesDtype};
 
 /// Browser working-set limit (512 MiB).
-pub(super) const WORKING_SET_LIMIT: u64 = 512 << 20;
+pub(super) const WORKING_SET_LIMIT: u64 = crate::limits::WORKING_SET_BYTES;
 
 /// The parsed documents of one dataset.
 pub(super) struct Docs<'a> {
@@ -507,11 +507,7 @@ fn check_connectivity(ctx: &mut Ctx, docs: &Docs<'_>, conn: &ConnectivityManifes
             });
         }
     }
-    let per_edge = if bytes == 2 { 48 } else { 44 };
-    let working_set = conn
-        .n_edges
-        .saturating_mul(per_edge)
-        .saturating_add(n.saturating_mul(4));
+    let working_set = crate::limits::edge_working_set_bytes(conn.n_edges, n);
     if working_set > WORKING_SET_LIMIT {
         ctx.push(Violation::EdgeWorkingSet {
             file: file.clone(),

@@ -124,13 +124,7 @@ fn check_points(ctx: &mut Ctx, identity: &DatasetIdentity, n: u64) {
             continue;
         }
         // Raw positions plus the 3-component padded copy (none for 3-D).
-        let padded = n.saturating_mul(12);
-        let raw = if dim < 3 {
-            n.saturating_mul(u64::from(dim) * 4)
-        } else {
-            0
-        };
-        let working_set = padded.saturating_add(raw);
+        let working_set = crate::limits::positions_working_set_bytes(n, dim);
         if working_set > WORKING_SET_LIMIT {
             ctx.push(Violation::PositionsWorkingSet {
                 file: ctx.file(path),
