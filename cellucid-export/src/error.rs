@@ -50,6 +50,21 @@ pub enum ExportError {
         #[source]
         source: GraphError,
     },
+    /// The export would break a size ceiling of the viewer (viewer-contract.md §1.5, §1.7), so
+    /// the viewer would not load what was written (the reference writer checks none of them).
+    #[error("{what}: {detail}, more than the viewer's limit of {limit} bytes, so the viewer would not load it. Fix: {fix}")]
+    TooLargeForViewer {
+        /// What is too large (e.g. "connectivities 'connectivities'", "payload 'points_3d.bin'").
+        what: String,
+        /// Its size in the viewer's terms.
+        detail: String,
+        /// The bytes the viewer would need.
+        bytes: u64,
+        /// The viewer's limit.
+        limit: u64,
+        /// The fix.
+        fix: String,
+    },
     /// An obs field is refused.
     #[error("obs field '{key}': {message}")]
     ObsField {

@@ -46,6 +46,16 @@ pub enum Warning {
         /// Number of edges.
         n_edges: usize,
     },
+    /// The graph was left out: too large for the viewer's edge working set
+    /// ([`crate::OversizedGraph::LeaveOut`]).
+    GraphLeftOut {
+        /// obsp key.
+        key: String,
+        /// Number of edges.
+        n_edges: u64,
+        /// The most edges the viewer holds for this many cells.
+        max_edges: u64,
+    },
     /// A payload is near the viewer's 512 MiB per-payload ceiling.
     LargePayload {
         /// Path relative to the export folder.
@@ -65,6 +75,10 @@ impl fmt::Display for Warning {
             Self::ManyEdges { n_edges } => write!(
                 f,
                 "the connectivity graph has {n_edges} edges; the viewer keeps about 44 bytes per edge under a 512 MiB ceiling (about 12 million edges). Fix: export a sparser kNN graph (fewer neighbours) or leave connectivities out"
+            ),
+            Self::GraphLeftOut { key, n_edges, max_edges } => write!(
+                f,
+                "the connectivity graph '{key}' was left out: its {n_edges} edges are more than the {max_edges} the viewer holds for this many cells (about 44 bytes per edge plus 4 per cell under a 512 MiB working set), so the viewer would refuse it. Fix: export a sparser kNN graph (fewer neighbours) and name it with --connectivities"
             ),
             Self::LargePayload { path, bytes } => write!(
                 f,

@@ -37,7 +37,7 @@ pub mod write;
 pub use catalog::{write_catalog, CatalogError};
 pub use error::ExportError;
 pub use events::{ExportEvents, NoEvents, Stage, Warning};
-pub use options::{CategoricalDtype, ExportOptions};
+pub use options::{CategoricalDtype, ExportOptions, OversizedGraph};
 pub use plan::{Plan, PlanSummary};
 pub use run::{export, plan, ExportSummary};
 pub use write::manifests::DATA_VERSION;

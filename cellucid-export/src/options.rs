@@ -18,6 +18,21 @@ pub enum CategoricalDtype {
     Uint16,
 }
 
+/// What an export does with a connectivity graph too large for the viewer's edge working set
+/// (about 12 million edges; see [`cellucid_format::limits::max_edges`]). The viewer refuses
+/// such a graph's manifest, so the folder would not load; the reference writer does not check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OversizedGraph {
+    /// Refuse the export with [`crate::ExportError::TooLargeForViewer`] (nothing is written).
+    #[default]
+    Refuse,
+    /// Export without the graph and report [`crate::Warning::GraphLeftOut`]: for front ends that
+    /// picked the graph themselves rather than being asked for it (`cargo xtask export`
+    /// without `--connectivities`).
+    LeaveOut,
+}
+
 fn default_quantile() -> Option<f64> {
     Some(0.95)
 }
@@ -78,6 +93,9 @@ pub struct ExportOptions {
     /// obsp key of the connectivity graph; `None` exports no graph.
     #[serde(default)]
     pub connectivities_key: Option<String>,
+    /// What to do when that graph is too large for the viewer (default: refuse).
+    #[serde(default)]
+    pub oversized_graph: OversizedGraph,
     /// obs columns to export, in this order; `None` means all, in column order.
     #[serde(default)]
     pub obs_keys: Option<Vec<String>>,
@@ -130,6 +148,7 @@ impl ExportOptions {
             vector_fields: Vec::new(),
             vector_field_default: None,
             connectivities_key: None,
+            oversized_graph: OversizedGraph::Refuse,
             obs_keys: None,
             gene_identifiers: None,
             var_gene_id_column: None,

@@ -3,6 +3,7 @@
 
 pub(crate) mod arrays;
 mod genes;
+mod limits;
 pub(crate) mod obs;
 mod vectors;
 
@@ -22,7 +23,7 @@ pub(crate) use arrays::numeric;
 use obs::Encoded;
 
 /// The viewer's per-payload ceiling (512 MiB decoded).
-pub const PAYLOAD_CEILING: u64 = 512 << 20;
+pub const PAYLOAD_CEILING: u64 = cellucid_format::limits::MAX_PAYLOAD_BYTES;
 /// Warn above this many categories.
 pub const MANY_CATEGORIES: usize = 1_000;
 /// Warn above this many edges.
@@ -159,6 +160,7 @@ impl Plan {
                     format!("dimension {dim} (key '{key}') must be 1, 2 or 3"),
                 ));
             }
+            limits::check_positions(key, dim, n_cells)?;
             let what = format!("embedding '{key}' ({dim}-D)");
             let m = source.obsm(key)?;
             arrays::check_shape(&what, &m, n_cells, Some(usize::from(dim)))?;
@@ -171,8 +173,15 @@ impl Plan {
             });
         }
         // 3. Connectivity.
+        let mut warnings = Vec::new();
         let edges = match &options.connectivities_key {
-            Some(key) => Some(graph_edges(source, key, n_cells)?),
+            Some(key) => limits::keep_graph(
+                key,
+                graph_edges(source, key, n_cells)?,
+                limits::max_graph_edges(n_cells),
+                options.oversized_graph,
+                &mut warnings,
+            )?,
             None => None,
         };
         // 4. Normalisation.
@@ -206,7 +215,6 @@ impl Plan {
             CategoricalDtype::Uint8 => Some(CodesWidth::U8),
             CategoricalDtype::Uint16 => Some(CodesWidth::U16),
         };
-        let mut warnings = Vec::new();
         let mut obs = Vec::with_capacity(obs_keys.len());
         let mut all_missing_outliers = Vec::new();
         for key in &obs_keys {
@@ -343,8 +351,10 @@ impl Plan {
         if let Some(refusal) = refusal {
             return Ok(Planned::Refused { plan, refusal });
         }
+        let files = plan.summary().files;
+        limits::check_payloads(&files)?;
         let mut warnings = plan.warnings.clone();
-        for (path, bytes) in plan.summary().files {
+        for (path, bytes) in files {
             if bytes * 10 > PAYLOAD_CEILING * 9 {
                 warnings.push(Warning::LargePayload { path, bytes });
             }

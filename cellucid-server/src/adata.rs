@@ -80,6 +80,17 @@ fn refused(message: impl Into<String>) -> AnnDataError {
     AnnDataError::Refused(message.into())
 }
 
+/// Refuses a graph of more than `max` edges: the viewer would refuse its manifest, so the
+/// dataset would not load (viewer-contract.md §1.5; the reference server does not check).
+fn check_edge_ceiling(n_edges: u64, n_cells: usize, max: u64) -> Result<(), String> {
+    if n_edges <= max {
+        return Ok(());
+    }
+    Err(format!(
+        "its {n_edges} edges are more than the {max} the viewer holds for {n_cells} cells (about 44 bytes per edge plus 4 per cell under its 512 MiB working set), so the viewer would refuse the dataset. Serve a sparser graph (fewer neighbours), or serve without --connectivity."
+    ))
+}
+
 enum ServedObs {
     Continuous {
         values: Vec<f32>,
@@ -335,7 +346,14 @@ impl AnnDataDataset {
                     math::edges_from_dense(n, &convert::weights_f64(&m.values))
                 }
             };
-            Some(edges.map_err(|e| invalid(e.to_string()))?)
+            let edges = edges.map_err(|e| invalid(e.to_string()))?;
+            check_edge_ceiling(
+                edges.n_edges() as u64,
+                n,
+                cellucid_format::limits::max_edges(n as u64),
+            )
+            .map_err(invalid)?;
+            Some(edges)
         } else {
             None
         };
@@ -841,4 +859,25 @@ pub fn open_anndata(
     let dataset = Arc::new(AnnDataDataset::open(path, options)?);
     dataset.build_gene_index_in_background();
     Ok(dataset)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_edge_ceiling;
+
+    #[test]
+    fn graphs_past_the_viewer_edge_ceiling_are_refused() {
+        assert!(check_edge_ceiling(5, 10, 5).is_ok());
+        assert!(check_edge_ceiling(0, 10, 0).is_ok());
+        let reason = check_edge_ceiling(6, 10, 5).expect_err("refused");
+        for part in [
+            "6 edges",
+            "the 5 the viewer holds for 10 cells",
+            "--connectivity",
+        ] {
+            assert!(reason.contains(part), "{part:?} not in {reason}");
+        }
+        // The limit the server passes: the viewer contract's ~12 M edges at 1M cells.
+        assert_eq!(cellucid_format::limits::max_edges(1_000_000), 12_110_702);
+    }
 }

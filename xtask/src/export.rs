@@ -34,7 +34,7 @@ pub(crate) struct ExportArgs {
     /// Replace a non-empty output folder as a whole.
     #[arg(long)]
     force: bool,
-    /// No progress bars or summary (errors still go to stderr).
+    /// No progress bars, notes or summary (errors and warnings still go to stderr).
     #[arg(long, short)]
     quiet: bool,
     /// Check everything and list the files that would be written, without writing.
@@ -290,7 +290,10 @@ fn build_options(
     } else if let Some(k) = &args.flags.connectivities {
         o.connectivities_key = Some(k.clone());
     } else if !from_config {
+        // Picked here, not asked for: a graph the viewer could not load is left out with a
+        // warning instead of refusing the export.
         o.connectivities_key = source.default_connectivities_key();
+        o.oversized_graph = cellucid_export::OversizedGraph::LeaveOut;
     }
     if args.flags.no_vector_fields {
         o.vector_fields.clear();

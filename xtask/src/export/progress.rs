@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use cellucid_export::{ExportEvents, Stage, Warning};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-/// Draws one bar per stage (counts and rate) and prints warnings; silent with `quiet`.
+/// Draws one bar per stage (counts and rate) and prints warnings; with `quiet`, no bars.
 pub(crate) struct Bars {
     multi: MultiProgress,
     bars: Mutex<HashMap<Stage, ProgressBar>>,
@@ -66,7 +66,10 @@ impl ExportEvents for Bars {
     }
 
     fn warning(&self, warning: &Warning) {
-        if !self.quiet {
+        // Warnings are not progress: `--quiet` still prints them.
+        if self.quiet {
+            eprintln!("warning: {warning}");
+        } else {
             let _ = self.multi.println(format!("warning: {warning}"));
         }
         if let Ok(mut w) = self.warnings.lock() {
