@@ -250,6 +250,16 @@ impl AnnData {
         &self.obsp_keys
     }
 
+    /// Stored entries of a sparse obsp entry, from its metadata without reading it (`None` for a
+    /// dense one): lets a caller see that a graph is too large before reading it.
+    ///
+    /// # Errors
+    /// Unknown key, unreadable metadata.
+    pub fn obsp_stored_entries(&self, key: &str) -> Result<Option<u64>, ReadError> {
+        self.check_key(&self.obsp_keys, key, "obsp")?;
+        crate::sparse::stored_entries(self.store.as_ref(), &join("obsp", key))
+    }
+
     /// Read an obsp entry (sparse or dense). Checks its shape is `(n_obs, n_obs)`.
     ///
     /// # Errors

@@ -185,6 +185,18 @@ pub(crate) fn read_sparse(
     })
 }
 
+/// Stored entries of the sparse matrix at `path` (the length of its `indices`), from metadata
+/// alone; `None` for a dense array. [`read_sparse`] refuses a matrix whose `indptr` disagrees.
+pub(crate) fn stored_entries(b: &dyn Backend, path: &str) -> Result<Option<u64>, ReadError> {
+    match require_kind(b, path, "a matrix")? {
+        NodeKind::Array => Ok(None),
+        NodeKind::Group => {
+            let info = b.array_info(&join(path, "indices"))?;
+            Ok(Some(info.shape.first().copied().unwrap_or(0)))
+        }
+    }
+}
+
 /// Read a dense array as a 2-D matrix (a 1-D array becomes one column).
 pub(crate) fn read_dense(b: &dyn Backend, path: &str) -> Result<Matrix2, ReadError> {
     let info = b.array_info(path)?;

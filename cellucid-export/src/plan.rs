@@ -175,13 +175,32 @@ impl Plan {
         // 3. Connectivity.
         let mut warnings = Vec::new();
         let edges = match &options.connectivities_key {
-            Some(key) => limits::keep_graph(
-                key,
-                graph_edges(source, key, n_cells)?,
-                limits::max_graph_edges(n_cells),
-                options.oversized_graph,
-                &mut warnings,
-            )?,
+            Some(key) => {
+                let max = limits::max_graph_edges(n_cells);
+                let mut keep = |n_edges: u64| {
+                    limits::keep_graph(
+                        key,
+                        n_edges,
+                        n_cells,
+                        max,
+                        options.oversized_graph,
+                        &mut warnings,
+                    )
+                };
+                // A graph the export accepts stores each edge twice (symmetric, no diagonal, no
+                // stored zeros): this many stored entries are too many whatever the rest, so
+                // the graph is not even read.
+                match source.obsp_stored_entries(key)? {
+                    Some(stored) if stored / 2 > max => {
+                        keep(stored / 2)?;
+                        None
+                    }
+                    _ => {
+                        let edges = graph_edges(source, key, n_cells)?;
+                        keep(edges.n_edges() as u64)?.then_some(edges)
+                    }
+                }
+            }
             None => None,
         };
         // 4. Normalisation.

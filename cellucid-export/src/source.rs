@@ -76,6 +76,15 @@ pub trait ExportSource: Sync {
     /// # Errors
     /// [`SourceError`].
     fn obsp(&self, key: &str) -> Result<Graph, SourceError>;
+    /// Stored entries of a sparse obsp graph, known without reading it; `None` when unknown
+    /// (the default) or dense. Lets the plan leave out or refuse a graph too large for the
+    /// viewer before reading it.
+    ///
+    /// # Errors
+    /// [`SourceError`].
+    fn obsp_stored_entries(&self, _key: &str) -> Result<Option<u64>, SourceError> {
+        Ok(None)
+    }
     /// Whether the source has an expression matrix (genes are exported iff so).
     fn has_genes(&self) -> bool;
     /// Number of genes (var rows); 0 without a matrix.

@@ -323,6 +323,12 @@ impl AnnDataDataset {
             let invalid = |reason: String| {
                 refused(format!("Invalid adata.obsp['connectivities']; the direct server was not initialized: {reason}"))
             };
+            let max_edges = cellucid_format::limits::max_edges(n as u64);
+            // A graph that passes the checks below stores each edge twice: refuse one with too
+            // many stored entries before reading it.
+            if let Some(stored) = adata.obsp_stored_entries("connectivities")? {
+                check_edge_ceiling(stored / 2, n, max_edges).map_err(invalid)?;
+            }
             let edges = match adata.obsp("connectivities")? {
                 Graph::Sparse(sm) => {
                     if sm.n_rows != n || sm.n_cols != n {
@@ -347,12 +353,7 @@ impl AnnDataDataset {
                 }
             };
             let edges = edges.map_err(|e| invalid(e.to_string()))?;
-            check_edge_ceiling(
-                edges.n_edges() as u64,
-                n,
-                cellucid_format::limits::max_edges(n as u64),
-            )
-            .map_err(invalid)?;
+            check_edge_ceiling(edges.n_edges() as u64, n, max_edges).map_err(invalid)?;
             Some(edges)
         } else {
             None

@@ -9,7 +9,6 @@ use cellucid_format::limits::{
 
 use crate::error::ExportError;
 use crate::events::Warning;
-use crate::math::Edges;
 use crate::options::OversizedGraph;
 
 /// Refuses an embedding whose positions the viewer cannot hold (viewer-contract.md §1.7:
@@ -34,18 +33,19 @@ pub(super) fn check_positions(key: &str, dim: u8, n_cells: usize) -> Result<(), 
     })
 }
 
-/// What becomes of a graph of `edges.n_edges()` edges when at most `max` fit: kept, left out
-/// with a warning, or refused, by `policy`.
+/// Whether a graph of `n_edges` edges over `n_cells` cells is kept when at most `max` fit:
+/// `true` if it fits; else `false` with [`Warning::GraphLeftOut`] pushed, or the refusal, by
+/// `policy`.
 pub(super) fn keep_graph(
     key: &str,
-    edges: Edges,
+    n_edges: u64,
+    n_cells: usize,
     max: u64,
     policy: OversizedGraph,
     warnings: &mut Vec<Warning>,
-) -> Result<Option<Edges>, ExportError> {
-    let n_edges = edges.n_edges() as u64;
+) -> Result<bool, ExportError> {
     if n_edges <= max {
-        return Ok(Some(edges));
+        return Ok(true);
     }
     match policy {
         OversizedGraph::LeaveOut => {
@@ -54,10 +54,10 @@ pub(super) fn keep_graph(
                 n_edges,
                 max_edges: max,
             });
-            Ok(None)
+            Ok(false)
         }
         OversizedGraph::Refuse => {
-            let n_cells = edges.n_cells as u64;
+            let n_cells = n_cells as u64;
             let per_edge = edge_bytes(index_bytes(n_cells));
             let bytes = n_edges
                 .saturating_mul(per_edge)
@@ -106,22 +106,11 @@ pub(super) fn check_payloads<'a>(
 mod tests {
     use super::*;
 
-    fn edges(n_cells: usize, n_edges: usize) -> Edges {
-        Edges {
-            n_cells,
-            src: vec![0; n_edges],
-            dst: vec![1; n_edges],
-            weights: vec![1.0; n_edges],
-            max_neighbors: n_edges,
-        }
-    }
-
     #[test]
     fn a_graph_within_the_limit_is_kept_whatever_the_policy() {
         for policy in [OversizedGraph::Refuse, OversizedGraph::LeaveOut] {
             let mut warnings = Vec::new();
-            let kept = keep_graph("g", edges(10, 5), 5, policy, &mut warnings).expect("kept");
-            assert_eq!(kept.map(|e| e.n_edges()), Some(5));
+            assert!(keep_graph("g", 5, 10, 5, policy, &mut warnings).expect("kept"));
             assert!(warnings.is_empty());
         }
     }
@@ -129,15 +118,9 @@ mod tests {
     #[test]
     fn one_edge_too_many_is_left_out_with_a_warning_or_refused() {
         let mut warnings = Vec::new();
-        let kept = keep_graph(
-            "knn",
-            edges(10, 6),
-            5,
-            OversizedGraph::LeaveOut,
-            &mut warnings,
-        )
-        .expect("left out");
-        assert!(kept.is_none());
+        let kept =
+            keep_graph("knn", 6, 10, 5, OversizedGraph::LeaveOut, &mut warnings).expect("left out");
+        assert!(!kept);
         assert_eq!(
             warnings,
             vec![Warning::GraphLeftOut {
@@ -147,14 +130,8 @@ mod tests {
             }]
         );
         let mut warnings = Vec::new();
-        let err = keep_graph(
-            "knn",
-            edges(10, 6),
-            5,
-            OversizedGraph::Refuse,
-            &mut warnings,
-        )
-        .expect_err("refused");
+        let err = keep_graph("knn", 6, 10, 5, OversizedGraph::Refuse, &mut warnings)
+            .expect_err("refused");
         assert!(warnings.is_empty());
         let ExportError::TooLargeForViewer { bytes, limit, .. } = &err else {
             panic!("{err}")

@@ -143,6 +143,15 @@ impl ExportSource for AnnDataSource {
             .map_err(read_err(format!("obsp['{key}']"), &self.name))
     }
 
+    fn obsp_stored_entries(&self, key: &str) -> Result<Option<u64>, SourceError> {
+        if !self.adata.obsp_keys().iter().any(|k| k == key) {
+            return Err(missing_key("obsp", key, self.describe(), self.obsp_keys()));
+        }
+        self.adata
+            .obsp_stored_entries(key)
+            .map_err(read_err(format!("obsp['{key}']"), &self.name))
+    }
+
     fn has_genes(&self) -> bool {
         self.matrix.is_some()
     }
