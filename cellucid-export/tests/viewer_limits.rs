@@ -1,6 +1,7 @@
 //! A graph too large for the viewer's edge working set (viewer-contract.md §1.5) is seen from
 //! the source's metadata and never read: left out with a warning, or refused, by
-//! `ExportOptions::oversized_graph`. At the limit itself the graph is read and exported.
+//! `ExportOptions::oversized_graph`. At the limit itself the graph is read and exported. An
+//! embedding too large for the positions working set is refused before it is read.
 
 mod common;
 
@@ -18,11 +19,13 @@ use common::{assert_valid, golden_case};
 const N: usize = 60;
 
 /// Delegates to a small in-memory dataset (a ring graph of `N` edges) but claims `stored`
-/// stored graph entries, and counts the graph reads.
+/// stored graph entries (and, when set, `cells` cells), and counts the graph and obsm reads.
 struct ClaimsStored {
     inner: InMemorySource,
     stored: Option<u64>,
+    cells: Option<usize>,
     graph_reads: AtomicUsize,
+    obsm_reads: AtomicUsize,
 }
 
 impl ClaimsStored {
@@ -30,7 +33,9 @@ impl ClaimsStored {
         Self {
             inner: small(N, 4),
             stored,
+            cells: None,
             graph_reads: AtomicUsize::new(0),
+            obsm_reads: AtomicUsize::new(0),
         }
     }
 }
@@ -40,7 +45,7 @@ impl ExportSource for ClaimsStored {
         self.inner.describe()
     }
     fn n_cells(&self) -> usize {
-        self.inner.n_cells()
+        self.cells.unwrap_or_else(|| self.inner.n_cells())
     }
     fn obs_keys(&self) -> Vec<String> {
         self.inner.obs_keys()
@@ -52,6 +57,7 @@ impl ExportSource for ClaimsStored {
         self.inner.obsm_keys()
     }
     fn obsm(&self, key: &str) -> Result<Matrix2, SourceError> {
+        self.obsm_reads.fetch_add(1, Ordering::SeqCst);
         self.inner.obsm(key)
     }
     fn obsp_keys(&self) -> Vec<String> {
@@ -177,4 +183,24 @@ fn an_anndata_source_reports_the_stored_entries_of_its_graph() {
         Some(2 * n_edges)
     );
     assert!(source.obsp_stored_entries("no such graph").is_err());
+}
+
+#[test]
+fn an_embedding_past_the_positions_working_set_is_refused_unread() {
+    // 2-D positions: 12 bytes of padded copy plus 8 raw per cell under 512 MiB.
+    let most = (cellucid_format::limits::WORKING_SET_BYTES / 20) as usize;
+    let mut source = ClaimsStored::new(None);
+    source.cells = Some(most + 1);
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = dir.path().join("too-many-cells");
+    let err = export(&source, &out, &options(), &Warnings::default()).expect_err("refused");
+    let text = err.to_string();
+    assert!(
+        matches!(err, ExportError::TooLargeForViewer { .. }),
+        "{text}"
+    );
+    assert!(text.contains("embedding 'X_umap_2d' (2-D)"), "{text}");
+    assert!(text.contains(&format!("at most {most} cells")), "{text}");
+    assert_eq!(source.obsm_reads.load(Ordering::SeqCst), 0);
+    assert!(!out.exists());
 }
