@@ -75,6 +75,9 @@ pub enum AttrValue {
     IntList(Vec<i64>),
     /// A 1-D float array.
     FloatList(Vec<f64>),
+    /// A scalar HDF5 object reference: the file address of the object it points to (compare
+    /// with [`Backend::object_address`]).
+    ObjectRef(u64),
     /// Anything else; the string describes it (for messages).
     Other(String),
 }
@@ -200,6 +203,15 @@ pub trait Backend: Send + Sync + fmt::Debug {
     /// # Errors
     /// `NotFound`, `WrongKind`, `UnsupportedType`, `Corrupt`.
     fn array_info(&self, path: &str) -> BackendResult<ArrayInfo>;
+
+    /// The file address of the object at `path`, for stores with object references (HDF5);
+    /// `None` (the default) where the store has none.
+    ///
+    /// # Errors
+    /// `NotFound`, `Corrupt`.
+    fn object_address(&self, _path: &str) -> BackendResult<Option<u64>> {
+        Ok(None)
+    }
 
     /// Read a hyperslab of a numeric or boolean array as typed values, flattened in
     /// row-major (C) order. `selection` gives one range per leading dimension; an empty

@@ -87,6 +87,9 @@ pub(crate) fn read_column(b: &dyn Backend, path: &str, n: u64) -> Result<Column,
     let kind = require_kind(b, path, "a dataframe column")?;
     let enc = encoding_type(b, path)?;
     match (kind, enc.as_deref()) {
+        (NodeKind::Array, Some("array") | None) if b.attribute(path, "categories")?.is_some() => {
+            read_legacy_categorical(b, path, n)
+        }
         (NodeKind::Array, Some("array" | "string-array") | None) => {
             let info = b.array_info(path)?;
             if info.dtype == DType::Str {
@@ -127,16 +130,87 @@ pub(crate) fn read_column(b: &dyn Backend, path: &str, n: u64) -> Result<Column,
 }
 
 fn read_categorical(b: &dyn Backend, path: &str, n: u64) -> Result<Column, ReadError> {
-    let cat_path = join(path, "categories");
-    let cat_info = b.array_info(&cat_path)?;
+    let ordered = matches!(
+        b.attribute(path, "ordered")?,
+        Some(AttrValue::Bool(true)) | Some(AttrValue::Int(1))
+    );
+    categorical_from(
+        b,
+        &join(path, "categories"),
+        &join(path, "codes"),
+        n,
+        ordered,
+    )
+}
+
+/// A categorical column as anndata 0.7 wrote it (dataframe encoding-version 0.1.0): the codes
+/// are the column's own integer array, whose `categories` attribute points at the categories
+/// array in the dataframe's `__categories` group: an HDF5 object reference in `.h5ad`, the
+/// path relative to the dataframe in `.zarr`. `ordered` is an attribute of the categories.
+fn read_legacy_categorical(b: &dyn Backend, path: &str, n: u64) -> Result<Column, ReadError> {
+    let (parent, name) = path.rsplit_once('/').unwrap_or(("", path));
+    let cat_path = match b.attribute(path, "categories")? {
+        Some(AttrValue::Str(relative)) => join(parent, &relative),
+        Some(AttrValue::ObjectRef(address)) => {
+            referenced_categories(b, parent, address)?.ok_or_else(|| {
+                ReadError::malformed(
+                    path,
+                    format!("its 'categories' attribute (an anndata 0.7 categorical) refers to no array in {parent}/__categories. Fix: re-save the file with a current anndata (anndata.read_h5ad(old).write_h5ad(new))"),
+                )
+            })?
+        }
+        other => {
+            return Err(ReadError::Encoding {
+                path: path.to_string(),
+                found: Some(format!("a 'categories' attribute holding {other:?}")),
+                expected: format!("an anndata 0.7 categorical: 'categories' naming {parent}/__categories/{name}"),
+            })
+        }
+    };
+    let ordered = matches!(
+        b.attribute(&cat_path, "ordered")?,
+        Some(AttrValue::Bool(true)) | Some(AttrValue::Int(1))
+    );
+    categorical_from(b, &cat_path, path, n, ordered)
+}
+
+/// The array of `parent/__categories` at file address `address` (where anndata 0.7 puts the
+/// categories its object references point to).
+fn referenced_categories(
+    b: &dyn Backend,
+    parent: &str,
+    address: u64,
+) -> Result<Option<String>, ReadError> {
+    let group = join(parent, "__categories");
+    if b.kind(&group)? != Some(NodeKind::Group) {
+        return Ok(None);
+    }
+    for child in b.children(&group)? {
+        let candidate = join(&group, &child);
+        if b.object_address(&candidate)? == Some(address) {
+            return Ok(Some(candidate));
+        }
+    }
+    Ok(None)
+}
+
+/// Categories at `cat_path`, integer codes at `codes_path` (−1 missing), checked against
+/// each other.
+fn categorical_from(
+    b: &dyn Backend,
+    cat_path: &str,
+    codes_path: &str,
+    n: u64,
+    ordered: bool,
+) -> Result<Column, ReadError> {
+    let cat_info = b.array_info(cat_path)?;
     let categories = if cat_info.dtype == DType::Str {
-        Categories::Str(read_strings_1d(b, &cat_path, None)?)
+        Categories::Str(read_strings_1d(b, cat_path, None)?)
     } else {
-        Categories::Values(read_1d(b, &cat_path, None)?)
+        Categories::Values(read_1d(b, cat_path, None)?)
     };
     let n_cat = categories.len();
-    let codes_path = join(path, "codes");
-    let raw = read_1d(b, &codes_path, Some(n))?;
+    let raw = read_1d(b, codes_path, Some(n))?;
     let codes: Vec<i64> = match &raw {
         Values::I8(_)
         | Values::I16(_)
@@ -146,7 +220,7 @@ fn read_categorical(b: &dyn Backend, path: &str, n: u64) -> Result<Column, ReadE
         | Values::U16(_) => raw.to_i64_vec().unwrap_or_default(),
         other => {
             return Err(ReadError::Type {
-                path: codes_path,
+                path: codes_path.to_string(),
                 found: other.dtype().to_string(),
                 expected: "int8, int16 or int32 codes".to_string(),
             })
@@ -159,19 +233,15 @@ fn read_categorical(b: &dyn Backend, path: &str, n: u64) -> Result<Column, ReadE
             continue;
         }
         match usize::try_from(c) {
-            Ok(k) if k < n_cat => out.push(i32::try_from(k).map_err(|_| ReadError::malformed(&codes_path, "too many categories"))?),
+            Ok(k) if k < n_cat => out.push(i32::try_from(k).map_err(|_| ReadError::malformed(codes_path, "too many categories"))?),
             _ => {
                 return Err(ReadError::malformed(
-                    &codes_path,
+                    codes_path,
                     format!("row {row} has code {c}, but there are {n_cat} categories (valid codes: -1..{n_cat})"),
                 ))
             }
         }
     }
-    let ordered = matches!(
-        b.attribute(path, "ordered")?,
-        Some(AttrValue::Bool(true)) | Some(AttrValue::Int(1))
-    );
     Ok(Column::Categorical {
         categories,
         codes: out,

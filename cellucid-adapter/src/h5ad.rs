@@ -381,6 +381,15 @@ fn attr_value(attr: &Attribute) -> AttrValue {
             Ok(v) => AttrValue::IntList(v),
             Err(_) => int_attr_fallback(attr),
         },
+        // An object reference (h5py's `ref`, how anndata 0.7 points a categorical column at its
+        // categories): the referenced object's file address.
+        Datatype::Reference { .. } if is_scalar => match attr.raw_data.as_slice() {
+            [a, b, c, d, e, f, g, h] => {
+                AttrValue::ObjectRef(u64::from_le_bytes([*a, *b, *c, *d, *e, *f, *g, *h]))
+            }
+            [a, b, c, d] => AttrValue::ObjectRef(u64::from(u32::from_le_bytes([*a, *b, *c, *d]))),
+            other => AttrValue::Other(format!("{}-byte object reference", other.len())),
+        },
         Datatype::FloatingPoint { .. } => match attr.read_1d::<f64>() {
             Ok(v) if is_scalar && v.len() == 1 => AttrValue::Float(v[0]),
             Ok(v) => AttrValue::FloatList(v),
@@ -450,6 +459,14 @@ impl Backend for H5Store {
             .iter()
             .find(|a| a.name == name)
             .map(attr_value))
+    }
+
+    fn object_address(&self, path: &str) -> BackendResult<Option<u64>> {
+        match self.kind(path)? {
+            None => Err(self.not_found(path)),
+            Some(NodeKind::Group) => Ok(Some(self.group(path)?.address())),
+            Some(NodeKind::Array) => Ok(Some(self.dataset(path)?.address())),
+        }
     }
 
     fn array_info(&self, path: &str) -> BackendResult<ArrayInfo> {

@@ -14,6 +14,7 @@ mod attrs;
 mod dtype;
 mod errors;
 mod read;
+mod relocated;
 mod tree;
 
 #[cfg(test)]
@@ -112,10 +113,19 @@ impl ZarrStore {
         {
             return Ok(Arc::clone(open));
         }
-        let node_path = format!("/{path}");
         let array = guard(path, || {
-            Array::new_with_metadata(Arc::clone(&self.storage), &node_path, metadata.clone())
-                .map_err(|e| array_create_error(e, path))
+            if relocated::opens_in_place(path) {
+                Array::new_with_metadata(
+                    Arc::clone(&self.storage),
+                    &format!("/{path}"),
+                    metadata.clone(),
+                )
+            } else {
+                let view: Arc<dyn ReadableStorageTraits> =
+                    Arc::new(relocated::Relocated::new(Arc::clone(&self.storage), path));
+                Array::new_with_metadata(view, &format!("/{}", relocated::ALIAS), metadata.clone())
+            }
+            .map_err(|e| array_create_error(e, path))
         })?;
         let open = Arc::new(OpenArray::new(path, array));
         let mut arrays = self.arrays.lock().unwrap_or_else(PoisonError::into_inner);
