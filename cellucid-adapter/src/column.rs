@@ -145,25 +145,37 @@ fn read_categorical(b: &dyn Backend, path: &str, n: u64) -> Result<Column, ReadE
 
 /// A categorical column as anndata 0.7 wrote it (dataframe encoding-version 0.1.0): the codes
 /// are the column's own integer array, whose `categories` attribute points at the categories
-/// array in the dataframe's `__categories` group: an HDF5 object reference in `.h5ad`, the
-/// path relative to the dataframe in `.zarr`. `ordered` is an attribute of the categories.
+/// array in the dataframe's `__categories` group: an HDF5 object reference in `.h5ad`, a path
+/// relative to the column's parent group in `.zarr`. `ordered` is an attribute of the
+/// categories. A column name holding `/` is stored as nested groups
+/// (`obs/cell type/label`, categories at `obs/__categories/cell type/label`), so the
+/// categories are looked for from the column's parent group up to the root.
 fn read_legacy_categorical(b: &dyn Backend, path: &str, n: u64) -> Result<Column, ReadError> {
-    let (parent, name) = path.rsplit_once('/').unwrap_or(("", path));
+    let not_found = |what: String| {
+        ReadError::malformed(
+            path,
+            format!("its 'categories' attribute (an anndata 0.7 categorical) {what}. Fix: re-save the file with a current anndata (anndata.read_h5ad(old).write_h5ad(new))"),
+        )
+    };
     let cat_path = match b.attribute(path, "categories")? {
-        Some(AttrValue::Str(relative)) => join(parent, &relative),
-        Some(AttrValue::ObjectRef(address)) => {
-            referenced_categories(b, parent, address)?.ok_or_else(|| {
-                ReadError::malformed(
-                    path,
-                    format!("its 'categories' attribute (an anndata 0.7 categorical) refers to no array in {parent}/__categories. Fix: re-save the file with a current anndata (anndata.read_h5ad(old).write_h5ad(new))"),
-                )
-            })?
+        Some(AttrValue::Str(relative)) => {
+            let mut found = None;
+            for ancestor in ancestors(path) {
+                let candidate = join(ancestor, &relative);
+                if b.kind(&candidate)? == Some(NodeKind::Array) {
+                    found = Some(candidate);
+                    break;
+                }
+            }
+            found.ok_or_else(|| not_found(format!("names '{relative}', which is no array")))?
         }
+        Some(AttrValue::ObjectRef(address)) => referenced_categories(b, path, address)?
+            .ok_or_else(|| not_found("refers to no array in a __categories group".to_string()))?,
         other => {
             return Err(ReadError::Encoding {
                 path: path.to_string(),
                 found: Some(format!("a 'categories' attribute holding {other:?}")),
-                expected: format!("an anndata 0.7 categorical: 'categories' naming {parent}/__categories/{name}"),
+                expected: "an anndata 0.7 categorical: 'categories' naming an array of <dataframe>/__categories".to_string(),
             })
         }
     };
@@ -174,21 +186,41 @@ fn read_legacy_categorical(b: &dyn Backend, path: &str, n: u64) -> Result<Column
     categorical_from(b, &cat_path, path, n, ordered)
 }
 
-/// The array of `parent/__categories` at file address `address` (where anndata 0.7 puts the
-/// categories its object references point to).
+/// The groups above `path`, nearest first, ending with the root (`""`).
+fn ancestors(path: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(path);
+    std::iter::from_fn(move || {
+        let current = rest?;
+        let parent = current.rsplit_once('/').map_or("", |(p, _)| p);
+        rest = (!current.is_empty()).then_some(parent);
+        (!current.is_empty()).then_some(parent)
+    })
+}
+
+/// The array at file address `address` under a `__categories` group of one of `column`'s
+/// ancestors (where anndata 0.7 puts the categories its object references point to).
 fn referenced_categories(
     b: &dyn Backend,
-    parent: &str,
+    column: &str,
     address: u64,
 ) -> Result<Option<String>, ReadError> {
-    let group = join(parent, "__categories");
-    if b.kind(&group)? != Some(NodeKind::Group) {
-        return Ok(None);
-    }
-    for child in b.children(&group)? {
-        let candidate = join(&group, &child);
-        if b.object_address(&candidate)? == Some(address) {
-            return Ok(Some(candidate));
+    for ancestor in ancestors(column) {
+        let group = join(ancestor, "__categories");
+        if b.kind(&group)? != Some(NodeKind::Group) {
+            continue;
+        }
+        let mut stack = vec![group];
+        while let Some(dir) = stack.pop() {
+            for child in b.children(&dir)? {
+                let candidate = join(&dir, &child);
+                match b.kind(&candidate)? {
+                    Some(NodeKind::Group) => stack.push(candidate),
+                    Some(NodeKind::Array) if b.object_address(&candidate)? == Some(address) => {
+                        return Ok(Some(candidate))
+                    }
+                    _ => {}
+                }
+            }
         }
     }
     Ok(None)
