@@ -87,7 +87,14 @@ pub(crate) fn read_column(b: &dyn Backend, path: &str, n: u64) -> Result<Column,
     let kind = require_kind(b, path, "a dataframe column")?;
     let enc = encoding_type(b, path)?;
     match (kind, enc.as_deref()) {
-        (NodeKind::Array, Some("array") | None) if b.attribute(path, "categories")?.is_some() => {
+        // anndata 0.7 wrote no encoding-type on columns (a current file never takes this arm),
+        // and pointed a categorical's codes at its categories by reference or path.
+        (NodeKind::Array, None)
+            if matches!(
+                b.attribute(path, "categories")?,
+                Some(AttrValue::Str(_) | AttrValue::ObjectRef(_))
+            ) =>
+        {
             read_legacy_categorical(b, path, n)
         }
         (NodeKind::Array, Some("array" | "string-array") | None) => {
@@ -145,16 +152,16 @@ fn read_categorical(b: &dyn Backend, path: &str, n: u64) -> Result<Column, ReadE
 
 /// A categorical column as anndata 0.7 wrote it (dataframe encoding-version 0.1.0): the codes
 /// are the column's own integer array, whose `categories` attribute points at the categories
-/// array in the dataframe's `__categories` group: an HDF5 object reference in `.h5ad`, a path
-/// relative to the column's parent group in `.zarr`. `ordered` is an attribute of the
-/// categories. A column name holding `/` is stored as nested groups
+/// array in the dataframe's `__categories` group: an HDF5 object reference in `.h5ad`, the path
+/// `__categories/<column>` relative to the dataframe group in `.zarr`. `ordered` is an
+/// attribute of the categories. A column name holding `/` is stored as nested groups
 /// (`obs/cell type/label`, categories at `obs/__categories/cell type/label`), so the
 /// categories are looked for from the column's parent group up to the root.
 fn read_legacy_categorical(b: &dyn Backend, path: &str, n: u64) -> Result<Column, ReadError> {
     let not_found = |what: String| {
         ReadError::malformed(
             path,
-            format!("its 'categories' attribute (an anndata 0.7 categorical) {what}. Fix: re-save the file with a current anndata (anndata.read_h5ad(old).write_h5ad(new))"),
+            format!("its 'categories' attribute (an anndata 0.7 categorical) {what}. Fix: re-save the file with a current anndata (anndata.read_h5ad(old).write_h5ad(new), or read_zarr/write_zarr), or rewrite the column as a categorical"),
         )
     };
     let cat_path = match b.attribute(path, "categories")? {
@@ -171,12 +178,11 @@ fn read_legacy_categorical(b: &dyn Backend, path: &str, n: u64) -> Result<Column
         }
         Some(AttrValue::ObjectRef(address)) => referenced_categories(b, path, address)?
             .ok_or_else(|| not_found("refers to no array in a __categories group".to_string()))?,
-        other => {
-            return Err(ReadError::Encoding {
-                path: path.to_string(),
-                found: Some(format!("a 'categories' attribute holding {other:?}")),
-                expected: "an anndata 0.7 categorical: 'categories' naming an array of <dataframe>/__categories".to_string(),
-            })
+        // `read_column` takes this path only for the two kinds above.
+        _ => {
+            return Err(not_found(
+                "is neither a path nor an object reference".to_string(),
+            ))
         }
     };
     let ordered = matches!(
@@ -208,6 +214,15 @@ fn referenced_categories(
         let group = join(ancestor, "__categories");
         if b.kind(&group)? != Some(NodeKind::Group) {
             continue;
+        }
+        // Where anndata 0.7 put them: one lookup, not a walk of the group per column.
+        let relative = column
+            .strip_prefix(ancestor)
+            .unwrap_or(column)
+            .trim_start_matches('/');
+        let usual = join(&group, relative);
+        if b.kind(&usual)? == Some(NodeKind::Array) && b.object_address(&usual)? == Some(address) {
+            return Ok(Some(usual));
         }
         let mut stack = vec![group];
         while let Some(dir) = stack.pop() {

@@ -383,7 +383,10 @@ fn attr_value(attr: &Attribute) -> AttrValue {
         },
         // An object reference (h5py's `ref`, how anndata 0.7 points a categorical column at its
         // categories): the referenced object's file address.
-        Datatype::Reference { .. } if is_scalar => match attr.raw_data.as_slice() {
+        Datatype::Reference {
+            ref_type: hdf5_reader::ReferenceType::Object,
+            ..
+        } if is_scalar => match attr.raw_data.as_slice() {
             [a, b, c, d, e, f, g, h] => {
                 AttrValue::ObjectRef(u64::from_le_bytes([*a, *b, *c, *d, *e, *f, *g, *h]))
             }

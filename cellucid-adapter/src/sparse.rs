@@ -185,12 +185,16 @@ pub(crate) fn read_sparse(
     })
 }
 
-/// Stored entries of the sparse matrix at `path` (the length of its `indices`), from metadata
-/// alone; `None` for a dense array. [`read_sparse`] refuses a matrix whose `indptr` disagrees.
+/// Stored entries of the CSR/CSC matrix at `path` (the length of its `indices`), from
+/// metadata alone; `None` for a dense array or a group of another encoding (whose read then
+/// reports it). [`read_sparse`] refuses a matrix whose `indptr` disagrees.
 pub(crate) fn stored_entries(b: &dyn Backend, path: &str) -> Result<Option<u64>, ReadError> {
     match require_kind(b, path, "a matrix")? {
         NodeKind::Array => Ok(None),
         NodeKind::Group => {
+            if sparse_format(encoding_type(b, path)?.as_deref()).is_none() {
+                return Ok(None);
+            }
             let info = b.array_info(&join(path, "indices"))?;
             Ok(Some(info.shape.first().copied().unwrap_or(0)))
         }

@@ -102,3 +102,12 @@ fn a_reference_outside_the_categories_group_is_refused_with_the_fix() {
         Column::Categorical { .. }
     ));
 }
+
+#[test]
+fn a_current_column_with_a_stray_categories_attribute_stays_numeric() {
+    let ad = open("stray-categories-attribute.h5ad");
+    assert!(matches!(
+        ad.obs_column("score").expect("score"),
+        Column::Numeric(_)
+    ));
+}

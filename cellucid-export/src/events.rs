@@ -78,7 +78,7 @@ impl fmt::Display for Warning {
             ),
             Self::GraphLeftOut { key, n_edges, max_edges } => write!(
                 f,
-                "the connectivity graph '{key}' was left out: its {n_edges} edges are more than the {max_edges} the viewer holds for this many cells (about 44 bytes per edge plus 4 per cell under a 512 MiB working set), so the viewer would refuse it. Fix: export a sparser kNN graph (fewer neighbours) and name it with --connectivities"
+                "the connectivity graph '{key}' was left out: its {n_edges} edges are more than the {max_edges} the viewer holds for this many cells (44 bytes per edge, 48 up to 65,536 cells, plus 4 per cell under a 512 MiB working set), so the viewer would refuse it. Fix: export a sparser kNN graph (fewer neighbours) and name it with --connectivities"
             ),
             Self::LargePayload { path, bytes } => write!(
                 f,

@@ -2,7 +2,9 @@
 //! writer can check before it writes and the validator checks after.
 //!
 //! The reference writer checks none of them (format.md §26 (e)), so it writes folders the viewer
-//! will not load; this project's exporter refuses such exports instead.
+//! will not load; this project's exporter checks the payload, edge and positions ceilings
+//! before writing (the JSON ceiling only the validator checks: 64 MiB of manifest is far past
+//! any atlas the other ceilings let through).
 //!
 //! ```
 //! use cellucid_format::limits::{edge_working_set_bytes, max_edges, WORKING_SET_BYTES};
@@ -48,14 +50,8 @@ pub fn index_bytes(n_cells: u64) -> u64 {
 /// Bytes the viewer holds to check and draw `n_edges` edges over `n_cells` cells, with the
 /// smallest index width: [`edge_bytes`] per edge plus 4 per cell (saturating).
 pub fn edge_working_set_bytes(n_edges: u64, n_cells: u64) -> u64 {
-    edge_working_set_bytes_with(n_edges, n_cells, index_bytes(n_cells))
-}
-
-/// [`edge_working_set_bytes`] for edge files of a declared index width (what a validator reads
-/// from the manifest).
-pub fn edge_working_set_bytes_with(n_edges: u64, n_cells: u64, index_bytes: u64) -> u64 {
     n_edges
-        .saturating_mul(edge_bytes(index_bytes))
+        .saturating_mul(edge_bytes(index_bytes(n_cells)))
         .saturating_add(n_cells.saturating_mul(4))
 }
 

@@ -87,7 +87,7 @@ fn check_edge_ceiling(n_edges: u64, n_cells: usize, max: u64) -> Result<(), Stri
         return Ok(());
     }
     Err(format!(
-        "its {n_edges} edges are more than the {max} the viewer holds for {n_cells} cells (about 44 bytes per edge plus 4 per cell under its 512 MiB working set), so the viewer would refuse the dataset. Serve a sparser graph (fewer neighbours), or serve without --connectivity."
+        "its {n_edges} edges are more than the {max} the viewer holds for {n_cells} cells (44 bytes per edge, 48 up to 65,536 cells, plus 4 per cell under its 512 MiB working set), so the viewer would refuse the dataset. Serve a sparser graph (fewer neighbours), or serve without --connectivity."
     ))
 }
 

@@ -19,17 +19,18 @@ pub(super) fn check_positions(key: &str, dim: u8, n_cells: usize) -> Result<(), 
         return Ok(());
     }
     let most = WORKING_SET_BYTES / positions_working_set_bytes(1, u32::from(dim));
+    let most_3d = WORKING_SET_BYTES / positions_working_set_bytes(1, 3);
+    let fix = if dim < 3 && n_cells as u64 <= most_3d {
+        format!("subsample to at most {most} cells, or export a 3-D embedding instead (the viewer holds up to {most_3d} cells in 3-D)")
+    } else {
+        format!("subsample to at most {most} cells")
+    };
     Err(ExportError::TooLargeForViewer {
         what: format!("embedding '{key}' ({dim}-D)"),
-        detail: format!(
-            "{n_cells} cells need {bytes} bytes of the viewer's positions working set"
-        ),
+        detail: format!("{n_cells} cells need {bytes} bytes of the viewer's positions working set"),
         bytes,
         limit: WORKING_SET_BYTES,
-        fix: format!(
-            "subsample to at most {most} cells, or export a 3-D embedding (the viewer holds up to {} cells in 3-D)",
-            WORKING_SET_BYTES / positions_working_set_bytes(1, 3)
-        ),
+        fix,
     })
 }
 
@@ -167,8 +168,15 @@ mod tests {
         let text = err.to_string();
         assert!(text.contains("embedding 'X_umap' (2-D)"), "{text}");
         assert!(text.contains(&format!("at most {most} cells")), "{text}");
-        // The same cells fit in 3-D (12 bytes per cell).
+        assert!(text.contains("export a 3-D embedding instead"), "{text}");
+        // The same cells fit in 3-D (12 bytes per cell); past that, 3-D is no fix.
         assert!(check_positions("X_umap_3d", 3, most + 1).is_ok());
+        let most_3d = (WORKING_SET_BYTES / 12) as usize;
+        let text = check_positions("X_umap_3d", 3, most_3d + 1)
+            .expect_err("refused")
+            .to_string();
+        assert!(text.contains(&format!("at most {most_3d} cells")), "{text}");
+        assert!(!text.contains("3-D embedding instead"), "{text}");
     }
 
     #[test]
