@@ -137,10 +137,7 @@ pub(crate) fn read_column(b: &dyn Backend, path: &str, n: u64) -> Result<Column,
 }
 
 fn read_categorical(b: &dyn Backend, path: &str, n: u64) -> Result<Column, ReadError> {
-    let ordered = matches!(
-        b.attribute(path, "ordered")?,
-        Some(AttrValue::Bool(true)) | Some(AttrValue::Int(1))
-    );
+    let ordered = is_ordered(b, path)?;
     categorical_from(
         b,
         &join(path, "categories"),
@@ -185,11 +182,16 @@ fn read_legacy_categorical(b: &dyn Backend, path: &str, n: u64) -> Result<Column
             ))
         }
     };
-    let ordered = matches!(
-        b.attribute(&cat_path, "ordered")?,
-        Some(AttrValue::Bool(true)) | Some(AttrValue::Int(1))
-    );
+    let ordered = is_ordered(b, &cat_path)?;
     categorical_from(b, &cat_path, path, n, ordered)
+}
+
+/// Whether the `ordered` attribute of `path` says so (a bool from h5py, 1 from some writers).
+fn is_ordered(b: &dyn Backend, path: &str) -> Result<bool, ReadError> {
+    Ok(matches!(
+        b.attribute(path, "ordered")?,
+        Some(AttrValue::Bool(true)) | Some(AttrValue::Int(1))
+    ))
 }
 
 /// The groups above `path`, nearest first, ending with the root (`""`).

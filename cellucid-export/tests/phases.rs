@@ -2,14 +2,13 @@
 //! genes side by side: which error wins when several halves fail, and that the prepared
 //! per-gene state is released once every gene has been read, before the output is synced.
 
+#[macro_use]
 mod common;
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use cellucid_export::source::{
-    ExportSource, GeneColumn, Graph, InMemorySource, Label, Matrix2, ObsColumn, SourceError,
-};
+use cellucid_export::source::{ExportSource, GeneColumn, InMemorySource, Label, SourceError};
 use cellucid_export::{export, ExportError, ExportEvents, ExportOptions, NoEvents, Stage};
 use common::dataset::{options, unit};
 
@@ -66,39 +65,8 @@ impl Recording {
 }
 
 impl ExportSource for Recording {
-    fn describe(&self) -> String {
-        self.inner.describe()
-    }
-    fn n_cells(&self) -> usize {
-        self.inner.n_cells()
-    }
-    fn obs_keys(&self) -> Vec<String> {
-        self.inner.obs_keys()
-    }
-    fn obs_column(&self, key: &str) -> Result<ObsColumn, SourceError> {
-        self.inner.obs_column(key)
-    }
-    fn obsm_keys(&self) -> Vec<String> {
-        self.inner.obsm_keys()
-    }
-    fn obsm(&self, key: &str) -> Result<Matrix2, SourceError> {
-        self.inner.obsm(key)
-    }
-    fn obsp_keys(&self) -> Vec<String> {
-        self.inner.obsp_keys()
-    }
-    fn obsp(&self, key: &str) -> Result<Graph, SourceError> {
-        self.inner.obsp(key)
-    }
-    fn has_genes(&self) -> bool {
-        self.inner.has_genes()
-    }
-    fn n_genes(&self) -> usize {
-        self.inner.n_genes()
-    }
-    fn gene_names(&self, id_column: Option<&str>) -> Result<Vec<String>, SourceError> {
-        self.inner.gene_names(id_column)
-    }
+    forward_to_inner!(describe, n_cells, obs_keys, obs_column, obsm_keys, obsm);
+    forward_to_inner!(obsp_keys, obsp, has_genes, n_genes, gene_names);
     fn gene(&self, index: usize) -> Result<GeneColumn, SourceError> {
         assert!(
             self.prepared.load(Ordering::SeqCst),

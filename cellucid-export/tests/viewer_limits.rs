@@ -3,13 +3,14 @@
 //! `ExportOptions::oversized_graph`. At the limit itself the graph is read and exported. An
 //! embedding too large for the positions working set is refused before it is read.
 
+#[macro_use]
 mod common;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use cellucid_export::source::{
-    AnnDataSource, ExportSource, GeneColumn, Graph, InMemorySource, Matrix2, ObsColumn, SourceError,
+    AnnDataSource, ExportSource, Graph, InMemorySource, Matrix2, SourceError,
 };
 use cellucid_export::{export, ExportError, ExportEvents, OversizedGraph, Warning};
 use cellucid_format::limits::max_edges;
@@ -41,27 +42,14 @@ impl ClaimsStored {
 }
 
 impl ExportSource for ClaimsStored {
-    fn describe(&self) -> String {
-        self.inner.describe()
-    }
+    forward_to_inner!(describe, obs_keys, obs_column, obsm_keys, obsp_keys);
+    forward_to_inner!(has_genes, n_genes, gene_names, gene);
     fn n_cells(&self) -> usize {
         self.cells.unwrap_or_else(|| self.inner.n_cells())
-    }
-    fn obs_keys(&self) -> Vec<String> {
-        self.inner.obs_keys()
-    }
-    fn obs_column(&self, key: &str) -> Result<ObsColumn, SourceError> {
-        self.inner.obs_column(key)
-    }
-    fn obsm_keys(&self) -> Vec<String> {
-        self.inner.obsm_keys()
     }
     fn obsm(&self, key: &str) -> Result<Matrix2, SourceError> {
         self.obsm_reads.fetch_add(1, Ordering::SeqCst);
         self.inner.obsm(key)
-    }
-    fn obsp_keys(&self) -> Vec<String> {
-        self.inner.obsp_keys()
     }
     fn obsp(&self, key: &str) -> Result<Graph, SourceError> {
         self.graph_reads.fetch_add(1, Ordering::SeqCst);
@@ -69,18 +57,6 @@ impl ExportSource for ClaimsStored {
     }
     fn obsp_stored_entries(&self, _key: &str) -> Result<Option<u64>, SourceError> {
         Ok(self.stored)
-    }
-    fn has_genes(&self) -> bool {
-        self.inner.has_genes()
-    }
-    fn n_genes(&self) -> usize {
-        self.inner.n_genes()
-    }
-    fn gene_names(&self, id_column: Option<&str>) -> Result<Vec<String>, SourceError> {
-        self.inner.gene_names(id_column)
-    }
-    fn gene(&self, index: usize) -> Result<GeneColumn, SourceError> {
-        self.inner.gene(index)
     }
 }
 

@@ -3,8 +3,8 @@
 //! graph the front end picked itself, exported without that graph.
 
 use cellucid_format::limits::{
-    edge_bytes, index_bytes, max_edges, positions_working_set_bytes, MAX_PAYLOAD_BYTES,
-    WORKING_SET_BYTES,
+    edge_bytes, edge_working_set_bytes, index_bytes, max_edges, positions_working_set_bytes,
+    MAX_PAYLOAD_BYTES, WORKING_SET_BYTES,
 };
 
 use crate::error::ExportError;
@@ -60,9 +60,7 @@ pub(super) fn keep_graph(
         OversizedGraph::Refuse => {
             let n_cells = n_cells as u64;
             let per_edge = edge_bytes(index_bytes(n_cells));
-            let bytes = n_edges
-                .saturating_mul(per_edge)
-                .saturating_add(n_cells.saturating_mul(4));
+            let bytes = edge_working_set_bytes(n_edges, n_cells);
             Err(ExportError::TooLargeForViewer {
                 what: format!("connectivities '{key}'"),
                 detail: format!(

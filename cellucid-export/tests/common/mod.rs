@@ -3,6 +3,8 @@
 #![allow(dead_code, unreachable_pub)]
 
 pub mod dataset;
+#[macro_use]
+mod forward;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
